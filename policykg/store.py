@@ -1,0 +1,171 @@
+"""The embedded, persistent store: Oxigraph on disk, seen through rdflib (oxrdflib).
+
+Layout of a store directory (default: the user's data directory, or --store / POLICYKG_STORE):
+
+    lock                 flock'ed while a build or swap runs
+    current -> builds/X  symlink to the build in use, swapped atomically
+    builds/X/oxigraph    the Oxigraph database
+    builds/X/manifest.json  source fingerprint, build report
+    ingested/*.nq        graphs added by `policykg ingest`, included in every build
+
+A build is written aside (builds/.tmp-*) and only becomes `current` by an atomic symlink swap once it is
+complete, so a failed or killed build never leaves a half-written store in use; the next build removes the
+leftovers. Readers open the current build read-only and never rebuild unless the sources changed.
+Choice of engine and the measurements behind it: docs/store.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import StoreError
+
+ENV_VAR = "POLICYKG_STORE"
+
+
+def default_store_dir() -> Path:
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("policykg", appauthor=False)) / "store"
+
+
+@contextlib.contextmanager
+def _locked(root: Path) -> Iterator[None]:
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / "lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@dataclass
+class StoreInfo:
+    path: Path
+    build: Path
+    manifest: dict[str, Any]
+
+
+def _current(root: Path) -> Path | None:
+    link = root / "current"
+    if not link.is_symlink():
+        return None
+    target = (root / os.readlink(link)).resolve()
+    return target if (target / "manifest.json").is_file() and (target / "oxigraph").is_dir() else None
+
+
+def _read_manifest(build: Path) -> dict[str, Any]:
+    try:
+        return json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def build_store(root: Path, *, force: bool = False, fingerprint: str | None = None) -> StoreInfo:
+    """Build the store aside and swap it in; a no-op when the current build is up to date (unless force)."""
+    from .build import generate_nquads, source_fingerprint
+
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create store directory {root}: {exc.strerror}") from None
+    if not os.access(root, os.W_OK):
+        raise StoreError(f"store directory {root} is not writable")
+    with _locked(root):
+        fp = fingerprint or source_fingerprint(root / "ingested")
+        current = _current(root)
+        if current is not None and not force and _read_manifest(current).get("fingerprint") == fp:
+            return StoreInfo(root, current, _read_manifest(current))
+        builds = root / "builds"
+        builds.mkdir(exist_ok=True)
+        for stale in builds.glob(".tmp-*"):  # left by a killed build; we hold the lock, so nobody owns them
+            shutil.rmtree(stale, ignore_errors=True)
+        tmp = builds / f".tmp-{uuid.uuid4().hex[:12]}"
+        tmp.mkdir()
+        try:
+            import pyoxigraph as ox
+
+            t0 = time.perf_counter()
+            data, report = generate_nquads(root / "ingested")
+            store = ox.Store(str(tmp / "oxigraph"))
+            store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+            store.flush()
+            del store
+            manifest = {"fingerprint": fp, "built": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                        "seconds": round(time.perf_counter() - t0, 3), "triples": data.count(b"\n"),
+                        **report.to_json()}
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+            final = builds / f"{fp[:16]}-{uuid.uuid4().hex[:8]}"
+            tmp.rename(final)
+            link_tmp = root / f".current-{uuid.uuid4().hex[:8]}"
+            os.symlink(os.path.relpath(final, root), link_tmp)
+            os.replace(link_tmp, root / "current")  # atomic swap
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        # keep the new build and the one before it (a reader may still have it open)
+        keep = {final.name, current.name if current else ""}
+        for old in builds.iterdir():
+            if old.name not in keep and not old.name.startswith(".tmp-"):
+                shutil.rmtree(old, ignore_errors=True)
+        return StoreInfo(root, final, manifest)
+
+
+def ensure_store(root: Path | None = None) -> StoreInfo:
+    """The current build, building it first when missing or out of date with the sources."""
+    from .build import source_fingerprint
+
+    root = root or default_store_dir()
+    current = _current(root)
+    fp = source_fingerprint(root / "ingested")
+    if current is not None and _read_manifest(current).get("fingerprint") == fp:
+        return StoreInfo(root, current, _read_manifest(current))
+    return build_store(root, fingerprint=fp)
+
+
+class PolicyStore:
+    """The graph as the rest of policykg sees it: an rdflib Dataset over the Oxigraph build, read-only.
+
+    Queries are passed to Oxigraph as strings with their parameters as substitutions (oxrdflib), so they
+    run at Oxigraph's speed and parameters are bound as RDF terms, never pasted into the text.
+    """
+
+    def __init__(self, info: StoreInfo) -> None:
+        import pyoxigraph as ox
+        from oxrdflib import OxigraphStore
+        from rdflib import Dataset
+
+        self.info = info
+        try:
+            self.ox = ox.Store.read_only(str(info.build / "oxigraph"))
+        except OSError as exc:
+            raise StoreError(f"cannot open the store at {info.build}: {exc}") from None
+        self.dataset = Dataset(store=OxigraphStore(store=self.ox), default_union=True)
+
+    @classmethod
+    def open(cls, root: Path | None = None) -> PolicyStore:
+        return cls(ensure_store(root))
+
+    def query(self, text: str, bindings: Mapping[str, Any] | None = None) -> Any:
+        """Run SPARQL over the union of all graphs; bindings are rdflib terms."""
+        from .namespaces import PREFIXES
+
+        return self.dataset.query(text, initNs=PREFIXES, initBindings=dict(bindings or {}))
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self.info.manifest
