@@ -199,7 +199,8 @@ def _register_optional_commands() -> None:
     """Commands that live in their own modules (one job each)."""
     import importlib
 
-    for module in ("policykg.cli_extra",):
+    for module in ("policykg.cli_documents", "policykg.cli_reasoner", "policykg.cli_server",
+                   "policykg.cli_adjudicate", "policykg.cli_load"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
