@@ -18,7 +18,7 @@ from .errors import UsageError
 
 DAYS_PER_MONTH = Decimal("30.4375")
 MAX_AGE_YEARS = 130
-_AGE = re.compile(r"^\s*(\d{1,6})\s*([dwmy])\s*$", re.I)
+_AGE = re.compile(r"^\s*(\d{1,6})\s*([dwmy])\s*$", re.I | re.ASCII)
 UNITS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
 
 
@@ -26,11 +26,14 @@ def parse_age(text: str) -> Decimal:
     """'3m' -> 3, '10d' -> 0.3285, '2y' -> 24 (months, as a Decimal rounded to 4 places)."""
     if not isinstance(text, str) or not text.strip():
         raise UsageError("age is empty: give an integer and a unit d, w, m or y (e.g. 10d, 6w, 3m, 2y)")
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", text)
     m = _AGE.match(text)
     if not m:
         if re.match(r"^\s*-", text):
             raise UsageError(f"age {text.strip()[:20]!r} is negative")
-        if re.match(r"^\s*\d+[.,]\d+", text):
+        if re.match(r"^\s*\d+[.,]\d+", text, re.ASCII):
             raise UsageError(f"age {text.strip()[:20]!r} is fractional: use a smaller unit (e.g. 45d, not 1.5m)")
         raise UsageError(
             f"malformed age {text.strip()[:20]!r}: give an integer and a unit d, w, m or y (e.g. 10d, 6w, 3m, 2y)")
