@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .policy_mapped import MappedText
 from .policy_model import Citation, CitationForm, Work
-from .policy_structure import CODING, REFERENCES, Block, Locator, Outline, sentence_spans, split_blocks
+from .policy_structure import CODING, REFERENCES, Locator, Outline, sentence_spans, split_blocks
 from .policy_text import NormalizedText
 
 _YEAR = r"(?:19|20)\d{2}[a-z]?"
@@ -112,7 +111,7 @@ _NOT_SURNAMES = {
     "Version",
     "Phase",
 }
-_SKIP_TOP = {(), (CODING,), (REFERENCES,)}
+_SKIP_TOP = {CODING, REFERENCES}  # top-level sections without running text
 
 
 @dataclass(frozen=True)
@@ -177,20 +176,6 @@ def _years(text: str) -> list[int]:
     return list(dict.fromkeys(int(y[:4]) for y in re.findall(_YEAR, text)))
 
 
-def _narrative_blocks(normalized: NormalizedText, outline: Outline) -> Iterator[Block]:
-    path: tuple[str, ...] | None = None
-    body: list[MappedText] = []
-    for i, line in enumerate([*outline.lines, None]):
-        if line is None or i in outline.heading_lines:
-            if path is not None and path[:1] not in _SKIP_TOP and path not in _SKIP_TOP:
-                yield from split_blocks(body, path, normalized.vocabulary)
-            if line is not None:
-                path, body = outline.line_paths[i], []
-            continue
-        if path is not None:
-            body.append(line)
-
-
 def extract_citations(
     normalized: NormalizedText, outline: Outline, locator: Locator
 ) -> tuple[list[Citation], list[Work], dict[str, str]]:
@@ -200,9 +185,12 @@ def extract_citations(
     for org in find_org_definitions(flat):
         orgs.setdefault(org.acronym, org.name)
     raws: list[_Raw] = []
-    for block in _narrative_blocks(normalized, outline):
-        for start, end in sentence_spans(block.text.text):
-            raws.extend(_sentence_citations(block.text, start, end, orgs))
+    for path, body in outline.bodies():
+        if path[0] in _SKIP_TOP:
+            continue
+        for block in split_blocks(body, path, normalized.vocabulary):
+            for start, end in sentence_spans(block.text.text):
+                raws.extend(_sentence_citations(block.text, start, end, orgs))
     keys = _work_keys(raws)
     citations = [_freeze(raw, key, locator) for raw, key in zip(raws, keys, strict=True)]
     return citations, _works(citations), orgs
@@ -298,11 +286,7 @@ def _sentence_citations(block: MappedText, s_start: int, s_end: int, orgs: dict[
                     previous.span = (previous.span[0], s_start + span[1])
                 continue
             match = _SEGMENT.match(text)
-            if (
-                not match
-                or len(match.group("author").split()) > 10
-                or re.search(r"\d", match.group("author"))
-            ):
+            if not match or len(match.group("author").split()) > 10 or re.search(r"\d", match.group("author")):
                 previous = None
                 continue
             author = match.group("author").strip().rstrip(",")
@@ -359,9 +343,7 @@ def _plausible_surname(before: str, match: re.Match[str]) -> bool:
     return previous is None or not previous.group(1)[0].isupper() or previous.group(1) in _NOT_SURNAMES
 
 
-def _sentence_org(
-    sentence: str, at: int, defs: list[OrgName], orgs: dict[str, str]
-) -> tuple[str, str] | None:
+def _sentence_org(sentence: str, at: int, defs: list[OrgName], orgs: dict[str, str]) -> tuple[str, str] | None:
     """The organisation a year-only parenthesis at ``at`` belongs to (see module docstring)."""
     before = [d for d in defs if d.end <= at]
     if before:
@@ -427,11 +409,7 @@ def _work_keys(raws: list[_Raw]) -> list[str]:
             keys.append(work_key(author, year, raw.title_hint))
             continue
         candidates = (
-            [
-                k
-                for k, years in hinted.get((author, year), [])
-                if len(raw.years) >= 2 and set(raw.years) <= years
-            ]
+            [k for k, years in hinted.get((author, year), []) if len(raw.years) >= 2 and set(raw.years) <= years]
             if raw.is_org
             else []
         )

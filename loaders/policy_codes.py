@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from .policy_mapped import MappedText, Vocabulary, join_lines
-from .policy_model import CodeRow, CodeSystem, CodeTable, CodingNote, Determination, RowKind
+from .policy_model import CodeRow, CodeSystem, CodeTable, Determination, Note, RowKind
 from .policy_statements import phrase_determination
 from .policy_structure import CODING, Locator, Outline, split_blocks
 
@@ -52,8 +52,8 @@ class CodingSection:
     """Everything read from "Coding Information"."""
 
     tables: list[CodeTable]
-    notes: list[CodingNote]
-    footnotes: list[CodingNote]
+    notes: list[Note]
+    footnotes: list[Note]
 
 
 def _system(name: str) -> CodeSystem:
@@ -69,15 +69,21 @@ def extract_code_tables(
     outline: Outline, locator: Locator, vocabulary: Vocabulary, warnings: list[str]
 ) -> CodingSection:
     """Parse every "Coding Information" section into tables, numbered notes and footnotes."""
-    lines = [
-        line
-        for i, line in enumerate(outline.lines)
-        if outline.line_paths[i][:1] == (CODING,) and i not in outline.heading_lines
-    ]
+    merged = CodingSection([], [], [])
+    for _, lines in outline.bodies(CODING):
+        part = _parse_run(lines, locator, vocabulary, warnings)
+        merged.tables += part.tables
+        merged.notes += part.notes
+        merged.footnotes += part.footnotes
+    return merged
+
+
+def _parse_run(lines: list[MappedText], locator: Locator, vocabulary: Vocabulary, warnings: list[str]) -> CodingSection:
+    """One "Coding Information" section (state never carries over a heading)."""
     keys = [line.text for line in lines]
     tables: list[_Table] = []
     notes: list[MappedText] = []
-    footnotes: list[CodingNote] = []
+    footnotes: list[Note] = []
     group: tuple[Determination, str] | None = None
     title: str | None = None
     title_fresh = False
@@ -97,9 +103,7 @@ def extract_code_tables(
         heading = key
         if key.startswith("Considered") and not key.endswith(":") and next_key(i - 1).endswith(":"):
             heading = f"{key} {next_key(i - 1)}"
-        if heading.endswith(":") and (
-            heading.startswith("Considered") or heading.lower().startswith("not covered")
-        ):
+        if heading.endswith(":") and (heading.startswith("Considered") or heading.lower().startswith("not covered")):
             determination = phrase_determination(heading)
             if determination is not None:
                 if heading != key:
@@ -133,7 +137,7 @@ def extract_code_tables(
             row, title_fresh = None, False
             continue
         if key.startswith("*") or "©" in key:
-            footnotes.append(CodingNote(key.lstrip("* "), locator.at(line)))
+            footnotes.append(Note(key.lstrip("* "), locator.at(line)))
             table = row = None
             continue
         if in_notes:
@@ -155,7 +159,7 @@ def extract_code_tables(
     note_blocks = split_blocks(notes, (CODING,), vocabulary, numbered_only=True)
     return CodingSection(
         tables=[_freeze(t, locator, vocabulary) for t in tables],
-        notes=[CodingNote(b.text.text, locator.at(b.text)) for b in note_blocks],
+        notes=[Note(b.text.text, locator.at(b.text)) for b in note_blocks],
         footnotes=footnotes,
     )
 

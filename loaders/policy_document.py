@@ -36,11 +36,11 @@ from .policy_model import (
     CodeRow,
     CodeSystem,
     CodeTable,
-    CodingNote,
     Comparator,
     Criterion,
     Determination,
     Example,
+    Note,
     PolicyMetadata,
     Provenance,
     Quantity,
@@ -65,7 +65,6 @@ __all__ = [
     "CodeRow",
     "CodeSystem",
     "CodeTable",
-    "CodingNote",
     "Comparator",
     "Criterion",
     "Determination",
@@ -75,6 +74,7 @@ __all__ = [
     "NoTextLayer",
     "NotAFile",
     "NotAPolicyDocument",
+    "Note",
     "PageLayout",
     "PageStatus",
     "PolicyDocument",
@@ -140,8 +140,8 @@ class PolicyDocument:
     sections: tuple[Section, ...]
     statements: tuple[Statement, ...]
     code_tables: tuple[CodeTable, ...]
-    coding_notes: tuple[CodingNote, ...]
-    footnotes: tuple[CodingNote, ...]
+    coding_notes: tuple[Note, ...]
+    footnotes: tuple[Note, ...]
     citations: tuple[Citation, ...]
     works: tuple[Work, ...]
     references: tuple[ReferenceEntry, ...]
@@ -177,8 +177,11 @@ class PolicyDocument:
                 yield "statement.age", bound.phrase, bound.provenance
             for setting in statement.settings:
                 yield "statement.setting", setting.phrase, setting.provenance
+            for note in statement.notes:
+                yield "statement.note", note.text, note.provenance
             for crit in statement.criteria:
                 yield "criterion", crit.text, crit.provenance
+                yield "criterion.indication", None, crit.indication_provenance
                 for example in crit.examples:
                     yield "criterion.example", example.text, example.provenance
                 for quantity in crit.quantities:

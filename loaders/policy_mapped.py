@@ -42,9 +42,8 @@ class MappedText:
         end = len(self.text) if end is None else end
         if start >= end:
             if start < len(self.offsets):
-                pos = self.offsets[start]
-            else:
-                pos = self.offsets[-1] + 1 if self.offsets else 0
+                return self.offsets[start], self.offsets[start]
+            pos = self.offsets[-1] + 1 if self.offsets else 0
             return pos, pos
         return self.offsets[start], self.offsets[end - 1] + 1
 
@@ -147,6 +146,12 @@ _REPLACE = {
     "\ufb04": "ffl",
 }
 _SPACES = {"\u00a0", "\u202f", "\u205f", "\u3000"} | {chr(c) for c in range(0x2000, 0x200B)}
+_SPECIAL = re.compile(
+    "\r\n|["
+    + re.escape("".join(sorted(_DROP | set(_REPLACE) | _SPACES)))
+    + "".join(chr(c) for c in range(32) if chr(c) not in "\n")
+    + "]"
+)
 
 
 def normalise_characters(source: MappedText) -> MappedText:
@@ -155,22 +160,19 @@ def normalise_characters(source: MappedText) -> MappedText:
     Curly quotes become straight ones so that patterns need only one spelling of "Neurology's".
     """
     out = TextBuilder(source)
-    text = source.text
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\r" and text[i + 1 : i + 2] == "\n":
-            i += 1  # CRLF: keep only the LF
-            continue
-        if ch in _DROP or (ord(ch) < 32 and ch not in "\n\r\t\f\v"):
-            i += 1
-            continue
-        replacement = " " if ch in _SPACES else _REPLACE.get(ch)
-        if replacement is None:
-            out.copy(i, i + 1)
-        else:
-            out.insert(replacement, stands_for=i)
-        i += 1
+    cursor = 0
+    for match in _SPECIAL.finditer(source.text):
+        out.copy(cursor, match.start())
+        cursor = match.end()
+        ch = match.group(0)
+        if ch == "\r\n":
+            out.copy(match.start() + 1, match.end())  # CRLF: keep only the LF
+        elif ch in _SPACES:
+            out.insert(" ", stands_for=match.start())
+        elif ch in _REPLACE:
+            out.insert(_REPLACE[ch], stands_for=match.start())
+        # anything else (soft hyphen, zero-width, control character) is dropped
+    out.copy(cursor, len(source.text))
     return out.build()
 
 

@@ -157,11 +157,20 @@ class Example:
 
 
 @dataclass(frozen=True)
+class Note:
+    """A paragraph that is neither statement nor row: a statement's note, a coding note, a footnote."""
+
+    text: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
 class Criterion:
     """One bullet under a statement: the indication, its "(e.g., ...)" examples and any thresholds."""
 
     text: str
     indication: str
+    indication_provenance: Provenance  # spans the examples too when they sit mid-bullet
     examples: tuple[Example, ...]
     quantities: tuple[Quantity, ...]
     level: int
@@ -181,7 +190,7 @@ class Statement:
     age_bounds: tuple[AgeBound, ...]
     settings: tuple[Setting, ...]
     criteria: tuple[Criterion, ...]
-    notes: tuple[str, ...]
+    notes: tuple[Note, ...]
     lead_provenance: Provenance
     provenance: Provenance
 
@@ -264,10 +273,4 @@ class ReferenceEntry:
     doi: str | None
     work_keys: tuple[str, ...]
     citation_indices: tuple[int, ...]
-    provenance: Provenance
-
-
-@dataclass(frozen=True)
-class CodingNote:
-    text: str
     provenance: Provenance

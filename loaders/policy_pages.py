@@ -87,9 +87,10 @@ def strip_furniture(source: MappedText) -> Furniture:
     keys = [_title_key(line.text) for line in lines]
     title_key = title = number = None
     for key in keys[:40]:
-        match = TITLE_LINE.match(key)
+        bare = _title_key(_PAGE_INLINE.sub(" ", key))  # "Title (CPG 038) Page 1 of 11" on one line
+        match = TITLE_LINE.match(bare)
         if match:
-            title_key, title, number = key, match.group("title"), match.group("number")
+            title_key, title, number = bare, match.group("title"), match.group("number")
             break
     inline = _inline_pattern(title_key)
 
@@ -115,25 +116,10 @@ def strip_furniture(source: MappedText) -> Furniture:
     i = 0
     while i < len(lines):
         if not is_furniture(keys[i]):
-            for match in inline.finditer(lines[i].text) if keys[i] else ():
-                start, end = lines[i].original_span(match.start(), match.end())
-                page = _PAGE_INLINE.search(match.group(0))
-                assert page is not None
-                markers.append(
-                    PageMarker(
-                        int(page.group(1)),
-                        int(page.group(2)),
-                        *lines[i].original_span(match.start() + page.start(), match.start() + page.end()),
-                        start,
-                        end,
-                    )
-                )
-                if title_key is not None and title_key in _title_key(match.group(0)):
-                    title_spans.append((start, end))
-                layout = layout if layout is not PageLayout.NONE else PageLayout.FOOTER
-                out.copy(cursor, starts[i] + match.start())
-                out.insert(" " if match.start() > 0 and match.end() < len(lines[i]) else "")
-                cursor = starts[i] + match.end()
+            if keys[i]:
+                cursor = _cut_inline(lines[i], starts[i], inline, title_key, out, cursor, markers, title_spans)
+                if markers and layout is PageLayout.NONE:
+                    layout = PageLayout.FOOTER  # the first marker sits inside running text
             i += 1
             continue
         first = i
@@ -176,6 +162,32 @@ def strip_furniture(source: MappedText) -> Furniture:
         title_span=title_spans[0] if title_spans else None,
         title_line_spans=tuple(title_spans),
     )
+
+
+def _cut_inline(
+    line: MappedText,
+    line_start: int,
+    inline: re.Pattern[str],
+    title_key: str | None,
+    out: TextBuilder,
+    cursor: int,
+    markers: list[PageMarker],
+    title_spans: list[tuple[int, int]],
+) -> int:
+    """Cut page markers (and a title glued to them) out of a line of running text; return the new cursor."""
+    for match in inline.finditer(line.text):
+        start, end = line.original_span(match.start(), match.end())
+        page = _PAGE_INLINE.search(match.group(0))
+        if page is None:  # pragma: no cover - the inline pattern always contains a marker
+            continue
+        number_span = line.original_span(match.start() + page.start(), match.start() + page.end())
+        markers.append(PageMarker(int(page.group(1)), int(page.group(2)), *number_span, start, end))
+        if title_key is not None and title_key in _title_key(match.group(0)):
+            title_spans.append((start, end))
+        out.copy(cursor, line_start + match.start())
+        out.insert(" " if match.start() > 0 and match.end() < len(line) else "")
+        cursor = line_start + match.end()
+    return cursor
 
 
 def _inline_pattern(title_key: str | None) -> re.Pattern[str]:

@@ -47,13 +47,13 @@ def extract_references(
     works: list[Work],
 ) -> tuple[list[ReferenceEntry], list[Work]]:
     """Parse the References list and return it with the works updated to know their reference numbers."""
-    lines = [
-        line
-        for i, line in enumerate(outline.lines)
-        if outline.line_paths[i][:1] == (REFERENCES,) and i not in outline.heading_lines
-    ]
     entries: list[ReferenceEntry] = []
-    for block in split_blocks(lines, (REFERENCES,), normalized.vocabulary, numbered_only=True):
+    blocks = [
+        block
+        for path, lines in outline.bodies(REFERENCES)
+        for block in split_blocks(lines, path, normalized.vocabulary, numbered_only=True)
+    ]
+    for block in blocks:
         if block.kind != "numbered" or block.number is None:
             continue
         text = block.text.text
@@ -69,9 +69,7 @@ def extract_references(
         year = int(year_match.group(0)) if year_match else None
         key = _surname_key(authors[0], orgs) if authors else None
         matched = [
-            w
-            for w in works
-            if year is not None and key is not None and w.key.split(":")[0] == key and year in w.years
+            w for w in works if year is not None and key is not None and w.key.split(":")[0] == key and year in w.years
         ]
         work_keys = tuple(w.key for w in matched)
         entries.append(

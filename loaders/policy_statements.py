@@ -8,7 +8,6 @@ surgery.") is a statement without criteria. Nothing here is specific to one poli
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 
 from .policy_mapped import MappedText, concat
@@ -18,6 +17,7 @@ from .policy_model import (
     Criterion,
     Determination,
     Example,
+    Note,
     Quantity,
     Setting,
     SettingKind,
@@ -56,9 +56,7 @@ _NUMBER_WORDS = {
 }
 _NUM = r"(?P<n>\d+(?:\.\d+)?|" + "|".join(_NUMBER_WORDS) + ")"
 _UNIT = r"(?P<unit>years?|yrs?|months?|mos?|weeks?|days?)"
-_AGE_SYMBOL = re.compile(
-    r"(?P<cmp>>=|<=|=>|=<|≥|≤|>|<)\s*" + _NUM + r"\s*" + _UNIT + r"(?:\s+(?:of\s+age|old))?"
-)
+_AGE_SYMBOL = re.compile(r"(?P<cmp>>=|<=|=>|=<|≥|≤|>|<)\s*" + _NUM + r"\s*" + _UNIT + r"(?:\s+(?:of\s+age|old))?")
 _AGE_WORD = re.compile(
     r"\b(?P<word>under|younger\s+than|less\s+than|below|over|older\s+than|greater\s+than|"
     r"more\s+than|at\s+least|up\s+to)\s+(?P<age>(?:the\s+)?age\s+(?:of\s+)?)?"
@@ -73,9 +71,7 @@ _AGE_OPEN = re.compile(
     r"(?:and|or)\s+(?P<dir>older|over|above|younger|under|less|below)\b",
     re.I,
 )
-_AGE_RANGE = re.compile(
-    r"\bage[sd]?\s+(?P<a>\d+)\s*(?:-|–|to|through)\s*(?P<b>\d+)(?:\s*" + _UNIT + r")?", re.I
-)
+_AGE_RANGE = re.compile(r"\bage[sd]?\s+(?P<a>\d+)\s*(?:-|–|to|through)\s*(?P<b>\d+)(?:\s*" + _UNIT + r")?", re.I)
 _MONTHS_PER = {
     "y": Decimal(12),
     "m": Decimal(1),
@@ -142,30 +138,12 @@ def phrase_determination(text: str) -> Determination | None:
     return None
 
 
-def _guideline_bodies(outline: Outline) -> Iterator[tuple[tuple[str, ...], list[MappedText]]]:
-    """Consecutive body lines sharing one section path under GUIDELINES."""
-    path: tuple[str, ...] | None = None
-    body: list[MappedText] = []
-    for i, line in enumerate(outline.lines):
-        if i in outline.heading_lines:
-            if path is not None:
-                yield path, body
-            path, body = outline.line_paths[i], []
-            continue
-        if path is not None:
-            body.append(line)
-    if path is not None:
-        yield path, body
-
-
 def extract_statements(
     normalized: NormalizedText, outline: Outline, locator: Locator, warnings: list[str]
 ) -> list[Statement]:
     """Statements of every determination section (and of topic sections whose sentences state one)."""
     statements: list[Statement] = []
-    for path, body in _guideline_bodies(outline):
-        if not path or path[0] != GUIDELINES:
-            continue
+    for path, body in outline.bodies(GUIDELINES):
         heading_determination = outline.determinations.get(path)
         topic = path[1:-1] if heading_determination else path[1:]
         groups: list[tuple[Block, list[Block], list[Block]]] = []
@@ -182,9 +160,7 @@ def extract_statements(
         for lead, bullets, notes in groups:
             determination = heading_determination or phrase_determination(lead.text.text)
             if determination is None:
-                warnings.append(
-                    f"{' > '.join(path)}: paragraph states no determination: {lead.text.text[:60]!r}"
-                )
+                warnings.append(f"{' > '.join(path)}: paragraph states no determination: {lead.text.text[:60]!r}")
                 continue
             statements.append(_statement(determination, topic, lead, bullets, notes, locator))
     return statements
@@ -216,7 +192,7 @@ def _statement(
             for m in pattern.finditer(text)
         ),
         criteria=tuple(criterion(block, locator) for block in bullets),
-        notes=tuple(block.text.text for block in notes),
+        notes=tuple(Note(block.text.text, locator.at(block.text)) for block in notes),
         lead_provenance=locator.at(lead.text),
         provenance=whole,
     )
@@ -294,6 +270,7 @@ def criterion(block: Block, locator: Locator) -> Criterion:
     return Criterion(
         text=text.text,
         indication=indication.text,
+        indication_provenance=locator.at(indication),
         examples=tuple(examples),
         quantities=tuple(quantities(text, locator)),
         level=block.level,
@@ -351,9 +328,7 @@ def quantities(text: MappedText, locator: Locator) -> list[Quantity]:
         after = s[m.end() :]
         before = s[: m.start()]
         end = m.end()
-        dimension = re.match(
-            r"\s+in\s+(diameter|length|width|size|depth|thickness|height|circumference)\b", after
-        )
+        dimension = re.match(r"\s+in\s+(diameter|length|width|size|depth|thickness|height|circumference)\b", after)
         target = re.match(r"\s+of\s+((?:the\s+)?[\w-]+)", after)
         if dimension:
             name = dimension.group(1)

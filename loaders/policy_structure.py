@@ -7,7 +7,7 @@ items, statement openings and sentence-final punctuation rather than on blank li
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from .policy_mapped import MappedText, Vocabulary, join_lines
@@ -18,24 +18,7 @@ from .policy_text import NormalizedText
 _KNOWN_TOP = {"coding information", "references", "policy history", "revision details", "revision history"}
 _KNOWN_CAPS = {"INSTRUCTIONS FOR USE", "GUIDELINES", "DESCRIPTION", "GENERAL BACKGROUND", "LITERATURE REVIEW"}
 _ALL_CAPS = re.compile(r"^[A-Z][A-Z &/,'-]{3,60}$")
-_SMALL = {
-    "a",
-    "an",
-    "and",
-    "as",
-    "at",
-    "by",
-    "for",
-    "from",
-    "in",
-    "of",
-    "on",
-    "or",
-    "the",
-    "to",
-    "vs",
-    "with",
-}
+_SMALL = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "vs", "with"}
 _DETERMINATION_HEADINGS = {
     "medically necessary": Determination.MEDICALLY_NECESSARY,
     "not medically necessary": Determination.NOT_MEDICALLY_NECESSARY,
@@ -86,6 +69,21 @@ class Outline:
     heading_lines: frozenset[int]
     determinations: dict[tuple[str, ...], Determination]
     sections: tuple[Section, ...]
+
+    def bodies(self, top: str | None = None) -> Iterator[tuple[tuple[str, ...], list[MappedText]]]:
+        """``(path, lines)`` for each heading's own body (up to the next heading), optionally under one
+        top-level heading; front matter (before the first heading) is not included."""
+        path: tuple[str, ...] | None = None
+        body: list[MappedText] = []
+        for i, line in enumerate(self.lines):
+            if i in self.heading_lines:
+                if path is not None and (top is None or path[0] == top):
+                    yield path, body
+                path, body = self.line_paths[i], []
+            elif path is not None:
+                body.append(line)
+        if path is not None and (top is None or path[0] == top):
+            yield path, body
 
 
 def _neighbour(keys: Sequence[str], i: int, step: int) -> str | None:
@@ -261,20 +259,18 @@ def split_blocks(
         else:
             pending[-1][3].append(line)
         blank_before = False
-    blocks = [
-        Block(kind, level, number, join_lines(parts, vocabulary), path) for kind, level, number, parts in pending
-    ]
+    blocks = [Block(kind, level, number, join_lines(parts, vocabulary), path) for kind, level, number, parts in pending]
     return [block for block in blocks if block.text.text]  # a lone bullet glyph carries nothing
 
 
-def _starts_new(
-    current: tuple[str, int, int | None, list[MappedText]], text: str, blank_before: bool
-) -> bool:
+def _starts_new(current: tuple[str, int, int | None, list[MappedText]], text: str, blank_before: bool) -> bool:
     kind, _, _, parts = current
     starts_upper = text[0].isupper() or text[0] in '"(' or text[0].isdigit()
     if not starts_upper:
         return False
     ends_sentence = bool(_TERMINAL.search(parts[-1].text))
+    if re.match(r"Notes?\s*:", text):
+        return True  # "Note:" paragraphs follow a statement's bullets without punctuation or blank line
     if STATEMENT_START.match(text) and (ends_sentence or kind != "paragraph"):
         return True
     if kind == "paragraph":

@@ -125,6 +125,64 @@ def build_store(root: Path, *, force: bool = False, fingerprint: str | None = No
         return StoreInfo(root, final, manifest)
 
 
+def _safe_name(name: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}", name) or name.endswith(".nq"):
+        raise StoreError(f"invalid graph file name {name!r}: letters, digits, '.', '_' and '-' only")
+    return name
+
+
+def add_ingested_graph(root: Path, name: str, nquads: bytes) -> StoreInfo:
+    """Add (or replace) an extra graph file under ingested/ and rebuild, all or nothing.
+
+    The N-Quads are written to ingested/NAME.nq atomically under the store lock; if the rebuild fails
+    the previous file (or its absence) is restored, so a failure never leaves the store half-changed.
+    Used by `policykg ingest` (policy documents) and `policykg load` (RDF files).
+    """
+    name = _safe_name(name)
+    root.mkdir(parents=True, exist_ok=True)
+    folder = root / "ingested"
+    folder.mkdir(exist_ok=True)
+    target = folder / f"{name}.nq"
+    backup = target.read_bytes() if target.exists() else None
+    tmp = folder / f".{name}.{uuid.uuid4().hex[:8]}.tmp"
+    with _locked(root):
+        tmp.write_bytes(nquads)
+        os.replace(tmp, target)
+    try:
+        return build_store(root)
+    except BaseException:
+        with _locked(root):
+            if backup is None:
+                target.unlink(missing_ok=True)
+            else:
+                target.write_bytes(backup)
+        raise
+
+
+def remove_ingested_graph(root: Path, name: str) -> StoreInfo:
+    """Remove an extra graph file and rebuild; a StoreError if there is no such file."""
+    name = _safe_name(name)
+    target = root / "ingested" / f"{name}.nq"
+    if not target.exists():
+        raise StoreError(f"no ingested graph named {name!r}")
+    backup = target.read_bytes()
+    with _locked(root):
+        target.unlink()
+    try:
+        return build_store(root)
+    except BaseException:
+        with _locked(root):
+            target.write_bytes(backup)
+        raise
+
+
+def ingested_graphs(root: Path) -> list[str]:
+    folder = root / "ingested"
+    return sorted(p.name.removesuffix(".nq") for p in folder.glob("*.nq")) if folder.is_dir() else []
+
+
 def ensure_store(root: Path | None = None) -> StoreInfo:
     """The current build, building it first when missing or out of date with the sources."""
     from .build import source_fingerprint

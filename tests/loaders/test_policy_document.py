@@ -37,16 +37,23 @@ def squash(text: str) -> str:
 
 def assert_provenance(doc: PolicyDocument) -> int:
     """Every item: quote is the original span, and (when the item has text) the same words as the span."""
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(doc.furniture_spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
     count = 0
     for what, text, prov in doc.provenances():
         count += 1
         assert 0 <= prov.start <= prov.end <= len(doc.source.text), what
         assert doc.source.text[prov.start : prov.end] == prov.quote, what
         if text is not None:
-            kept = "".join(
-                ch for i, ch in enumerate(prov.quote, start=prov.start)
-                if not any(a <= i < b for a, b in doc.furniture_spans)
-            )
+            kept = prov.quote
+            for a, b in reversed(merged):  # drop the page furniture the parser removed
+                if a < prov.end and prov.start < b:
+                    lo, hi = max(a, prov.start) - prov.start, min(b, prov.end) - prov.start
+                    kept = kept[:lo] + kept[hi:]
             assert squash(text) == squash(kept), (what, text, prov.quote)
         if prov.page is not None:
             assert prov.page_status is PageStatus.EXACT
@@ -54,6 +61,7 @@ def assert_provenance(doc: PolicyDocument) -> int:
 
 
 # --- CPG 038 ------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def cpg038() -> PolicyDocument:
@@ -128,7 +136,9 @@ def test_cpg038_statements(cpg038: PolicyDocument) -> None:
         ["anal atresia or stenosis", "sacral agenesis"],
         ["atypical deep sacral dimple > 5 mm in diameter within > 2.5 cm of the anus"],
         ["cord tethering", "diastematomyelia", "hydromyelia", "syringomyelia"],
-        [], [], [],
+        [],
+        [],
+        [],
     ]
     assert intraoperative.determination is Determination.MEDICALLY_NECESSARY
     assert intraoperative.criteria == () and intraoperative.quantifier is None
@@ -155,7 +165,40 @@ def test_cpg038_sacral_dimple_thresholds(cpg038: PolicyDocument) -> None:
     assert [q.provenance.quote for q in quantities] == ["> 5 mm in diameter", "within > 2.5 cm of the anus"]
 
 
-ICD_SINGLES = ["C70.1", "C72.0", "C72.1", "D32.1", "D33.4", "D48.0", "G95.0", "G96.08", "G96.09", "G97.51", "G97.61", "G97.63", "P10.0", "P10.1", "P10.2", "P10.3", "P10.8", "P10.9", "P11.5", "P52.0", "P52.1", "P52.21", "P52.22", "P52.3", "P52.4", "P52.5", "P52.6", "P52.8", "P52.9", "Q42.2", "Q42.3", "Q76.49"]
+ICD_SINGLES = [
+    "C70.1",
+    "C72.0",
+    "C72.1",
+    "D32.1",
+    "D33.4",
+    "D48.0",
+    "G95.0",
+    "G96.08",
+    "G96.09",
+    "G97.51",
+    "G97.61",
+    "G97.63",
+    "P10.0",
+    "P10.1",
+    "P10.2",
+    "P10.3",
+    "P10.8",
+    "P10.9",
+    "P11.5",
+    "P52.0",
+    "P52.1",
+    "P52.21",
+    "P52.22",
+    "P52.3",
+    "P52.4",
+    "P52.5",
+    "P52.6",
+    "P52.8",
+    "P52.9",
+    "Q42.2",
+    "Q42.3",
+    "Q76.49",
+]
 
 
 def test_cpg038_code_tables(cpg038: PolicyDocument) -> None:
@@ -186,13 +229,37 @@ def test_cpg038_code_tables(cpg038: PolicyDocument) -> None:
 
 
 CPG038_WORKS = {
-    "hara:2001", "regelsberger:2005", "maiuri:2000", "wang:2003", "lacopino:2003", "unsgaard:2006",
-    "mihara:2007", "tsui:2010", "nojiri:2019", "tat:2022", "hughes:2003",
+    "hara:2001",
+    "regelsberger:2005",
+    "maiuri:2000",
+    "wang:2003",
+    "lacopino:2003",
+    "unsgaard:2006",
+    "mihara:2007",
+    "tsui:2010",
+    "nojiri:2019",
+    "tat:2022",
+    "hughes:2003",
     "acr:2007:practice-guideline-performance-ultrasound-examination-neonatal",
-    "rees:2021", "gajagowni:2024", "mckee-garrett:2021", "acr:2021", "pate:2003", "howie:1983", "merx:1989",
-    "aca:1996:diagnostic-ultrasound-adult-spine", "nazarian:1998", "chou:2007", "chou:2008",
-    "aium:2019:nonoperative-spinal-paraspinal-ultrasound-adults", "heidari:2015", "ranger:2017", "aan:1998",
-    "acr:1998", "todorov:2018", "ahmed:2018", "acr:2021:appropriateness-criteria",
+    "rees:2021",
+    "gajagowni:2024",
+    "mckee-garrett:2021",
+    "acr:2021",
+    "pate:2003",
+    "howie:1983",
+    "merx:1989",
+    "aca:1996:diagnostic-ultrasound-adult-spine",
+    "nazarian:1998",
+    "chou:2007",
+    "chou:2008",
+    "aium:2019:nonoperative-spinal-paraspinal-ultrasound-adults",
+    "heidari:2015",
+    "ranger:2017",
+    "aan:1998",
+    "acr:1998",
+    "todorov:2018",
+    "ahmed:2018",
+    "acr:2021:appropriateness-criteria",
 }
 
 
@@ -363,18 +430,28 @@ def test_synthetic_statement_details(synthetic: PolicyDocument) -> None:
     assert (adult_age.lower_months, adult_age.lower_inclusive, adult_age.upper_months) == (Decimal(216), True, None)
     (infant_age,) = infants.age_bounds
     assert (infant_age.upper_months, infant_age.upper_inclusive, infant_age.phrase) == (
-        Decimal(6), False, "under 6 months of age")
+        Decimal(6),
+        False,
+        "under 6 months of age",
+    )
     cysts = adults.criteria[0]
-    assert [e.text for e in cysts.examples] == ["cysts > 3 cm in diameter", "synovial or ganglion cysts",
-                                                "fluid collections"]
+    assert [e.text for e in cysts.examples] == [
+        "cysts > 3 cm in diameter",
+        "synovial or ganglion cysts",
+        "fluid collections",
+    ]
     assert [(q.quantity, q.comparator, q.value, q.unit) for q in cysts.quantities] == [
-        ("diameter", Comparator.GT, Decimal(3), "cm")]
+        ("diameter", Comparator.GT, Decimal(3), "cm")
+    ]
 
 
 def test_page_footer_mid_sentence_is_removed_and_offsets_still_point_into_the_original(
-        synthetic: PolicyDocument) -> None:
+    synthetic: PolicyDocument,
+) -> None:
     lone = synthetic.statements[1]
-    assert lone.lead == "Lumbar ultrasound is considered medically necessary for use during spinal or paraspinal surgery."
+    assert (
+        lone.lead == "Lumbar ultrasound is considered medically necessary for use during spinal or paraspinal surgery."
+    )
     quote = lone.lead_provenance.quote
     assert "Page 2 of 5" in quote and "Lumbar Imaging (CPG 999)" in quote
     assert synthetic.source.text[lone.lead_provenance.start : lone.lead_provenance.end] == quote
@@ -401,7 +478,10 @@ def test_split_word_is_repaired(synthetic: PolicyDocument) -> None:
 def test_synthetic_code_tables(synthetic: PolicyDocument) -> None:
     hcpcs, cpt = synthetic.code_tables
     assert (hcpcs.determination, hcpcs.title, hcpcs.system) == (
-        Determination.MEDICALLY_NECESSARY, "Lumbar Ultrasound", CodeSystem.HCPCS)
+        Determination.MEDICALLY_NECESSARY,
+        "Lumbar Ultrasound",
+        CodeSystem.HCPCS,
+    )
     assert [(r.code, r.description) for r in hcpcs.rows] == [("E1399", "Durable medical equipment, miscellaneous")]
     assert cpt.determination is Determination.EXPERIMENTAL_INVESTIGATIONAL_UNPROVEN
     assert cpt.title_inherited and [r.code for r in cpt.rows] == ["76981"]
@@ -409,12 +489,19 @@ def test_synthetic_code_tables(synthetic: PolicyDocument) -> None:
 
 def test_synthetic_references_link_to_citations(synthetic: PolicyDocument) -> None:
     assert {w.key for w in synthetic.works} == {
-        "smith:2019", "jones:2020", "brown:2018", "assr:2017:position-statement-spinal-ultrasound"}
+        "smith:2019",
+        "jones:2020",
+        "brown:2018",
+        "assr:2017:position-statement-spinal-ultrasound",
+    }
     refs = {e.number: e for e in synthetic.references}
     assert refs[1].doi == "10.1016/j.spinee.2019.01.001" and refs[1].title == "Ultrasound of the lumbar spine"
     assert refs[1].authors == ("Smith JA", "Doe B") and refs[1].year == 2019
     assert [(n, e.work_keys) for n, e in refs.items()] == [
-        (1, ("smith:2019",)), (2, ("jones:2020",)), (3, ("brown:2018",))]
+        (1, ("smith:2019",)),
+        (2, ("jones:2020",)),
+        (3, ("brown:2018",)),
+    ]
     assert refs[3].doi is None
     cited = synthetic.citations[refs[2].citation_indices[0]]
     assert cited.provenance.quote == "Jones, 2020"
@@ -436,6 +523,7 @@ def test_crlf_soft_hyphen_and_nbsp_do_not_change_what_is_extracted() -> None:
 
 # --- PDF ---------------------------------------------------------------------------------------------
 
+
 def _pdf(pages: list[list[str]], path: Path) -> Path:
     fpdf = pytest.importorskip("fpdf")
     pdf = fpdf.FPDF()
@@ -451,14 +539,26 @@ def _pdf(pages: list[list[str]], path: Path) -> Path:
 
 def test_pdf_through_pypdf(tmp_path: Path) -> None:
     header = ["Lumbar Imaging (CPG 999)"]
-    page1 = [*header, "Page 1 of 2", "Cigna Medical Coverage Policy- Therapy Services",
-             "Effective Date: 3/4/2025", "GUIDELINES", "Medically Necessary",
-             "Lumbar ultrasound is considered medically necessary for ANY of the following:",
-             "\u2022 evaluation of paraspinal cysts (e.g., synovial cysts, ganglion cysts)",
-             "Lumbar ultrasound is considered medically necessary for"]
-    page2 = [*header, "Page 2 of 2", "use during spinal surgery.", "Not Medically Necessary",
-             "Lumbar ultrasound is considered not medically necessary for ANY other indication.",
-             "DESCRIPTION", "Ultrasound of the lumbar spine has been studied (Smith, et al., 2019)."]
+    page1 = [
+        *header,
+        "Page 1 of 2",
+        "Cigna Medical Coverage Policy- Therapy Services",
+        "Effective Date: 3/4/2025",
+        "GUIDELINES",
+        "Medically Necessary",
+        "Lumbar ultrasound is considered medically necessary for ANY of the following:",
+        "\u2022 evaluation of paraspinal cysts (e.g., synovial cysts, ganglion cysts)",
+        "Lumbar ultrasound is considered medically necessary for",
+    ]
+    page2 = [
+        *header,
+        "Page 2 of 2",
+        "use during spinal surgery.",
+        "Not Medically Necessary",
+        "Lumbar ultrasound is considered not medically necessary for ANY other indication.",
+        "DESCRIPTION",
+        "Ultrasound of the lumbar spine has been studied (Smith, et al., 2019).",
+    ]
     doc = load_policy(_pdf([page1, page2], tmp_path / "policy.pdf"))
     assert doc.source.media_type == "application/pdf" and len(doc.source.pages) == 2
     assert doc.page_layout is PageLayout.PDF and doc.pages_complete
@@ -484,6 +584,7 @@ def test_pdf_without_text_layer(tmp_path: Path) -> None:
 
 
 # --- refusals and robustness -------------------------------------------------------------------------
+
 
 def test_other_layout_is_refused_with_what_is_missing() -> None:
     other = "Clinical Policy Bulletin\nNumber: 0123\n\nPolicy\nThe plan considers lumbar ultrasound experimental.\n"
@@ -541,3 +642,80 @@ def test_mutated_documents_fail_only_with_policy_errors(seed: int) -> None:
         parsed += 1
         assert_provenance(doc)
     assert parsed + refused == 25 and parsed > 0
+
+
+# --- small family documents for single features ----------------------------------------------------------
+
+
+def family(*guidelines: str, literature: str = "") -> PolicyDocument:
+    """A minimal document of the family: title, one page marker, GUIDELINES, optional LITERATURE REVIEW."""
+    text = "Knee Imaging (CPG 100)\nPage 1 of 1\n\nGUIDELINES\n\nMedically Necessary\n" + "\n".join(guidelines)
+    if literature:
+        text += "\n\nLITERATURE REVIEW\n\n" + literature
+    return parse_policy_text(text + "\n")
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("in individuals \u2265 18 years", (Decimal(216), True, None, False)),
+        ("in infants under 6 months", (None, False, Decimal(6), False)),
+        ("in children age 2 and older", (Decimal(24), True, None, False)),
+        ("in patients 18 years of age or older", (Decimal(216), True, None, False)),
+        ("in children ages 6-17 years", (Decimal(72), True, Decimal(204), True)),
+        ("in infants up to six months of age", (None, False, Decimal(6), True)),
+    ],
+)
+def test_age_bounds(phrase: str, expected: tuple[object, ...]) -> None:
+    (statement,) = family(f"Knee ultrasound is considered medically necessary {phrase}.").statements
+    (bound,) = statement.age_bounds
+    assert (bound.lower_months, bound.lower_inclusive, bound.upper_months, bound.upper_inclusive) == expected
+    assert bound.provenance.quote in phrase
+
+
+def test_durations_are_not_ages() -> None:
+    (statement,) = family(
+        "Knee ultrasound is considered medically necessary for up to 12 months after surgery."
+    ).statements
+    assert statement.age_bounds == () and [s.kind for s in statement.settings] == [SettingKind.POSTOPERATIVE]
+
+
+def test_paragraph_after_criteria_is_a_note_of_the_statement() -> None:
+    doc = family(
+        "Knee ultrasound is considered medically necessary for EITHER of the following:",
+        "\u2022 effusion \u2265 10 mm",
+        "\u2022 popliteal cyst",
+        "Note: Repeat imaging requires new findings.",
+    )
+    (statement,) = doc.statements
+    assert statement.quantifier == "EITHER" and len(statement.criteria) == 2
+    assert [n.text for n in statement.notes] == ["Note: Repeat imaging requires new findings."]
+    (quantity,) = statement.criteria[0].quantities
+    assert (quantity.quantity, quantity.comparator, quantity.value, quantity.unit) == (
+        "effusion",
+        Comparator.GE,
+        Decimal(10),
+        "mm",
+    )
+    assert_provenance(doc)
+
+
+def test_citation_forms_and_non_citations() -> None:
+    doc = family(
+        "Knee ultrasound is considered medically necessary for effusion.",
+        literature=(
+            "Smith and Jones (2010) compared probes. A later trial agreed (see Brown, 2012). Data from\n"
+            "registries (e.g., 2015 cohorts) and sizes (i.e., 2 cm) are not citations. The Radiology\n"
+            "Society of Europe (RSE) Consensus Statement on Knee Imaging (2016; 2019) was cited by Lee (2020)."
+        ),
+    )
+    cited = [(c.work_key, c.form, c.et_al) for c in doc.citations]
+    assert cited == [
+        ("smith:2010", CitationForm.NARRATIVE, False),
+        ("brown:2012", CitationForm.PARENTHETICAL, False),
+        ("rse:2016:consensus-statement-knee-imaging", CitationForm.YEAR_ONLY, False),
+        ("lee:2020", CitationForm.NARRATIVE, False),
+    ]
+    assert doc.citations[2].years == (2016, 2019) and doc.citations[2].author == "Radiology Society of Europe"
+    assert doc.citations[0].provenance.section_path == ("LITERATURE REVIEW",)
+    assert_provenance(doc)

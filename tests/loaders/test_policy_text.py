@@ -31,13 +31,14 @@ def assert_mapping(text: str) -> None:
     documented replacements), and offsets never go backwards."""
     normalized = normalise(SourceText.from_text(text))
     mapped = normalized.text
-    replaced = {"'": "\u2019\u2018'", '"': "\u201c\u201d\"", " ": " \u00a0\t", "\n": "\n\r"}
+    replaced = {"'": "\u2019\u2018'", '"': '\u201c\u201d"', " ": " \u00a0\t", "\n": "\n\r"}
     for ch, offset in zip(mapped.text, mapped.offsets, strict=True):
         assert ch == text[offset] or text[offset] in replaced.get(ch, "") or ch in " \n"
     assert list(mapped.offsets) == sorted(mapped.offsets)
 
 
 # --- read_document -------------------------------------------------------------------------------------
+
 
 def test_reads_utf8_text_with_digest(tmp_path: Path) -> None:
     data = "\ufeffKnee Imaging (CPG 100)\nbody text\n".encode()
@@ -100,9 +101,10 @@ def test_pdf_pages_become_page_spans(tmp_path: Path) -> None:
 
 # --- character and whitespace normalisation -------------------------------------------------------------
 
+
 def test_odd_characters_and_spaces_are_normalised() -> None:
     text = HEAD + "A\u00a0customer\u2019s  plan\r\nis medi\u00adcally\tnecessary \u201cnow\u201d\u200b.\r\n"
-    assert clean(text) == "A customer's plan\nis medically necessary \"now\"."
+    assert clean(text) == 'A customer\'s plan\nis medically necessary "now".'
     assert_mapping(text)
 
 
@@ -112,8 +114,11 @@ def test_blank_line_runs_collapse_to_one() -> None:
 
 # --- page furniture --------------------------------------------------------------------------------------
 
+
 def test_page_header_mid_sentence_is_removed_and_sentence_rejoined() -> None:
-    text = HEAD + "It is considered medically necessary for\n \nPage 2 of 3\nKnee Imaging (CPG 100)\n\nuse in surgery.\n"
+    text = (
+        HEAD + "It is considered medically necessary for\n \nPage 2 of 3\nKnee Imaging (CPG 100)\n\nuse in surgery.\n"
+    )
     normalized = normalise(SourceText.from_text(text))
     assert normalized.text.text == "It is considered medically necessary for\nuse in surgery."
     assert [(m.number, m.total) for m in normalized.markers] == [(1, 3), (2, 3)]
@@ -162,6 +167,7 @@ def test_no_markers_means_unknown_pages() -> None:
 
 # --- split words -----------------------------------------------------------------------------------------
 
+
 def test_split_word_joined_when_the_document_uses_the_whole_word() -> None:
     text = HEAD + "An evalu ation of the knee.\nA second evaluation. Another evalu ation.\n"
     normalized = normalise(SourceText.from_text(text))
@@ -196,3 +202,11 @@ def test_mapped_text_spans() -> None:
     mapped = MappedText.identity("  hello world  ").strip()
     assert mapped.text == "hello world" and mapped.original_span() == (2, 13)
     assert mapped.cut(6).original_span() == (8, 13) and mapped.original_span(3, 3) == (5, 5)
+
+
+def test_title_and_page_marker_on_one_line() -> None:
+    text = "Knee Imaging (CPG 100) Page 1 of 2\nbody text that\nPage 2 of 2 Knee Imaging (CPG 100)\ncontinues.\n"
+    normalized = normalise(SourceText.from_text(text))
+    assert (normalized.title, normalized.policy_number) == ("Knee Imaging", "CPG 100")
+    assert normalized.text.text == "body text that\ncontinues."
+    assert normalized.pages.locate(text.index("continues")).page == 2
