@@ -142,8 +142,10 @@ class Checker:
                 ok = (bool(_v(r, "dx_ok")), bool(_v(r, "age_ok")), bool(_v(r, "setting_ok")))
                 if all(ok):
                     applicable.setdefault(stmt, {"statement": stmt, "determination": _v(r, "determination"),
-                                                 "label": _v(r, "statementLabel"), "codes": []})
+                                                 "label": _v(r, "statementLabel"), "codes": [], "indications": []})
                     applicable[stmt]["codes"].append(c["code"] if _v(r, "entry") else None)
+                    if r.get("tableIndication") is not None:
+                        applicable[stmt]["indications"].append(_v(r, "tableIndication"))
                     continue
                 why = failures.setdefault(stmt, set())
                 if not ok[0]:
@@ -172,6 +174,8 @@ class Checker:
             for a in applicable.values():
                 listed = [x for x in a["codes"] if x]
                 via = f" with {', '.join(dict.fromkeys(listed))} listed" if listed else ""
+                if a["indications"]:
+                    via += f" (indication: {'; '.join(dict.fromkeys(a['indications']))})"
                 parts.append(f"meets '{a['label']}'{via}")
             reason = f"CPT {req.cpt} for {_months_text(req.age_months)}: " + "; ".join(parts)
         else:

@@ -116,3 +116,8 @@ def test_warnings(checker) -> None:  # type: ignore[no-untyped-def]
     assert any("not billable" in w and "Q05.0-Q05.9" in w for w in r["warnings"])
     r = run(checker, cpt="76800", icd=["Q76.0"], age="3m")
     assert any("resembles listed entry Q05.0-Q05.9" in w for w in r["warnings"])
+
+
+def test_lumbar_puncture_names_its_indication(checker) -> None:  # type: ignore[no-untyped-def]
+    r = run(checker, cpt="76942", icd=["R50.9"], age="2m")
+    assert "indication: guidance for lumbar puncture" in r["reason"]
