@@ -310,12 +310,12 @@ def _sentence_citations(block: MappedText, s_start: int, s_end: int, orgs: dict[
     if not out and defs:
         years = [m for m in _IN_TEXT_YEAR.finditer(sentence) if not _inside_parens(sentence, m.start())]
         if years:
-            org = defs[0]
-            span = (min(org.start, years[0].start()), max(org.end, years[-1].end()))
-            hint = _quoted_title(sentence) or _doc_hint(sentence, org.acronym)
+            first = defs[0]
+            span = (min(first.start, years[0].start()), max(first.end, years[-1].end()))
+            hint = _quoted_title(sentence) or _doc_hint(sentence, first.acronym)
             add(
-                org.name,
-                org.acronym,
+                first.name,
+                first.acronym,
                 True,
                 False,
                 _years(" ".join(m.group(0) for m in years)),

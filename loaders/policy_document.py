@@ -20,6 +20,7 @@ from .policy_codes import extract_code_tables
 from .policy_errors import (
     DocumentNotFound,
     EmptyDocument,
+    MissingEffectiveDate,
     NotAFile,
     NotAPolicyDocument,
     NoTextLayer,
@@ -71,6 +72,7 @@ __all__ = [
     "DocumentNotFound",
     "EmptyDocument",
     "Example",
+    "MissingEffectiveDate",
     "NoTextLayer",
     "NotAFile",
     "NotAPolicyDocument",
@@ -273,8 +275,8 @@ def _parse_date(text: str) -> dt.date | None:
             return dt.date(year, month, day)
         if "-" in text:
             return dt.date.fromisoformat(text)
-        month_name, day, year = re.split(r"[\s,]+", text.strip())
-        return dt.date(int(year), _MONTHS[month_name.lower()], int(day))
+        month_name, day_text, year_text = re.split(r"[\s,]+", text.strip())
+        return dt.date(int(year_text), _MONTHS[month_name.lower()], int(day_text))
     except (ValueError, KeyError):
         return None
 

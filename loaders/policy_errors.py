@@ -48,3 +48,7 @@ class NotAPolicyDocument(PolicyDocumentError):
     def __init__(self, missing: list[str] | tuple[str, ...]) -> None:
         self.missing: tuple[str, ...] = tuple(missing)
         super().__init__("not a coverage-policy document; not found: " + "; ".join(self.missing))
+
+
+class MissingEffectiveDate(PolicyDocumentError):
+    """A family document without an "Effective Date:" line: as a version it cannot be placed in time."""

@@ -1,7 +1,8 @@
 """Build the whole graph from its sources: ontology, ICD-10-CM release, shipped policies, ingested graphs.
 
-Sources -> loaders -> N-Quads -> store. The result is written as one N-Quads document that the store
-bulk-loads; nothing here knows how the store keeps it.
+Sources -> loaders -> N-Quads -> store. The result is one N-Quads document (`generate_nquads`), or the same
+document in pieces (`iter_nquads`) that the store bulk-loads as they come; nothing here knows how the store
+keeps it.
 """
 
 from __future__ import annotations
@@ -11,8 +12,14 @@ import json
 from dataclasses import dataclass, field
 from importlib import metadata, resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from .loaders.base import LoadedGraph
 
 
 @dataclass
@@ -56,31 +63,48 @@ def _to_nquads(ntriples: str, graph: str) -> str:
 
 def generate_nquads(extra_dir: Path | None = None) -> tuple[bytes, BuildReport]:
     """Run every loader and return the whole dataset as N-Quads, with a report."""
+    report = BuildReport()
+    data = b"".join(iter_nquads(extra_dir, report))
+    return data, report
+
+
+def iter_nquads(extra_dir: Path | None, report: BuildReport, *, icd_parts: int = 1) -> Iterator[bytes]:
+    """The dataset as N-Quads, one piece at a time, filling `report` as it goes.
+
+    Joined, the pieces are exactly `generate_nquads`' document (ontology, ICD-10-CM, shipped policies,
+    ingested files, in that order). Pieces let the store start bulk-loading the 700k ICD-10-CM quads while
+    the rest is generated, and load them on several cores (`icd_parts`).
+    """
     import time
 
     from .loaders.icd10cm import Icd10cmLoader, read_release
     from .loaders.packaged import OntologyLoader, ShippedPolicyLoader, shipped_policy_names
 
     t0 = time.perf_counter()
-    report = BuildReport()
     release = read_release()
     report.icd_release = f"{release.label} ({release.source_file}, simple-icd-10-cm {release.package_version})"
-    loaded = [OntologyLoader().load(), Icd10cmLoader(release).load()]
-    for name in shipped_policy_names():
-        loaded.extend(ShippedPolicyLoader(name, release).load_all())
-    parts: list[str] = []
-    for lg in loaded:
-        parts.append(_to_nquads(lg.ntriples, str(lg.graph)))
+
+    def converted(lg: LoadedGraph) -> bytes:
         report.graphs[str(lg.graph)] = lg.ntriples.count("\n")
         report.findings.extend(f"{lg.source}: {f}" for f in lg.findings)
-    data = "".join(parts).encode("utf-8")
+        return _to_nquads(lg.ntriples, str(lg.graph)).encode("utf-8")
+
+    yield converted(OntologyLoader().load())
+    icd = Icd10cmLoader(release)
+    icd_quads = report.graphs[str(icd.graph_iri)] = 0
+    for piece in icd.nquads(icd_parts):
+        icd_quads += piece.count(b"\n")
+        report.graphs[str(icd.graph_iri)] = icd_quads
+        yield piece
+    for name in shipped_policy_names():
+        for lg in ShippedPolicyLoader(name, release).load_all():
+            yield converted(lg)
     if extra_dir is not None and extra_dir.is_dir():
         for path in sorted(extra_dir.glob("*.nq")):
             blob = path.read_bytes()
-            data += blob if blob.endswith(b"\n") else blob + b"\n"
             report.graphs[f"file:{path.name}"] = blob.count(b"\n")
+            yield blob if blob.endswith(b"\n") else blob + b"\n"
     report.seconds = time.perf_counter() - t0
-    return data, report
 
 
 def write_report(report: BuildReport, path: Path) -> None:

@@ -17,8 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from .errors import UnknownCodeError, UsageError
+from .query_memo import QueryMemo
 from .request import ServiceRequest
-from .sparql import run_named, term_value
+from .sparql import term_value
 
 PKG = "https://w3id.org/policykg/ns#"
 
@@ -39,6 +40,8 @@ class Checker:
 
     def __init__(self, store: Any) -> None:
         self.store = store
+        # every query below goes through the memo: on an open build, a warm check runs no SPARQL
+        self._run = QueryMemo(store).run
         self._settings: dict[str, str] | None = None
         self._statement_cache: dict[str, dict[str, Any]] = {}
         self._evidence_cache: dict[str, list[dict[str, Any]]] = {}
@@ -46,12 +49,12 @@ class Checker:
     # -- look-ups ------------------------------------------------------------------------------
     def settings(self) -> dict[str, str]:
         if self._settings is None:
-            self._settings = {_v(r, "notation"): _v(r, "setting") for r in run_named(self.store, "settings")}
+            self._settings = {_v(r, "notation"): _v(r, "setting") for r in self._run("settings")}
         return self._settings
 
     def statement(self, iri: str) -> dict[str, Any]:
         if iri not in self._statement_cache:
-            rows = run_named(self.store, "statement-detail", {"statement": iri})
+            rows = self._run("statement-detail", {"statement": iri})
             r = rows[0] if rows else {}
             self._statement_cache[iri] = {
                 "iri": iri, "label": _v(r, "label"), "determination": _v(r, "determination"),
@@ -68,14 +71,14 @@ class Checker:
                  "year": int(str(_v(r, "year"))[:4]) if "year" in r else None, "type": _v(r, "type"),
                  "stance": _v(r, "stance"), "statement": statement, "section": _v(r, "section"),
                  "page": _v(r, "page"), "sentence": _v(r, "sentence")}
-                for r in run_named(self.store, "evidence-for-statement", {"statement": statement})]
+                for r in self._run("evidence-for-statement", {"statement": statement})]
         return [dict(e) for e in self._evidence_cache[statement]]
 
     def policies_in_effect(self, day: date) -> list[dict[str, Any]]:
         return [{"iri": _v(r, "policy"), "id": _v(r, "identifier"), "title": _v(r, "title"),
                  "effective_date": _v(r, "effectiveDate"), "next_review_date": _v(r, "nextReviewDate"),
                  "series": _v(r, "series")}
-                for r in run_named(self.store, "policy-in-effect", {"service_date": day.isoformat()})]
+                for r in self._run("policy-in-effect", {"service_date": day.isoformat()})]
 
     # -- the check -----------------------------------------------------------------------------
     def check(self, req: ServiceRequest, today: date | None = None) -> dict[str, Any]:
@@ -85,7 +88,7 @@ class Checker:
         warnings: list[str] = []
         codes: list[dict[str, Any]] = []
         for code in req.icd:
-            info = run_named(self.store, "code-info", {"icd": code})
+            info = self._run("code-info", {"icd": code})
             if not info:
                 raise UnknownCodeError(f"unknown ICD-10-CM code {code}: it is not in the loaded ICD-10-CM release")
             codes.append({"input": code, "code": code, "system": "ICD-10-CM", "label": _v(info[0], "title"),
@@ -102,7 +105,7 @@ class Checker:
         if req.service_date is None:
             warnings.append(f"no service date given: used the policy versions in effect on {day.isoformat()}")
         in_effect = self.policies_in_effect(day)
-        proc_rows = run_named(self.store, "procedure-info", {"cpt": req.cpt})
+        proc_rows = self._run("procedure-info", {"cpt": req.cpt})
         listing_policies = {_v(r, "policy") for r in proc_rows if "policy" in r}
         proc = {"input": req.cpt, "code": req.cpt, "system": "CPT/HCPCS",
                 "label": _v(proc_rows[0], "label") if proc_rows else None, "listed": bool(listing_policies)}
@@ -113,7 +116,7 @@ class Checker:
             return {**base, "determination": "not_addressed", "policy": None, "statements": [], "evidence": [],
                     "reason": f"no policy lists procedure code {req.cpt}", "warnings": warnings}
         if not candidates:
-            versions = [r for r in run_named(self.store, "policy-versions")
+            versions = [r for r in self._run("policy-versions")
                         if _v(r, "policy") in listing_policies]
             first = min((_v(r, "effectiveDate") for r in versions), default=None)
             return {**base, "determination": "no_policy_in_effect", "policy": None, "statements": [],
@@ -130,7 +133,7 @@ class Checker:
         applicable: dict[str, dict[str, Any]] = {}
         failures: dict[str, set[str]] = {}
         for c in codes:
-            rows = run_named(self.store, "coverage-evaluate", {"cpt": req.cpt, "icd": c["code"]},
+            rows = self._run("coverage-evaluate", {"cpt": req.cpt, "icd": c["code"]},
                              terms={"age_months": age_term, "setting": URIRef(setting_iri) if setting_iri else None,
                                     "policy": policy_term})
             for r in rows:
@@ -162,7 +165,7 @@ class Checker:
                     why.add(f"requires the {label} setting" + ("" if req.setting else " (no --setting given)"))
         for c in codes:
             c["indications"] = sorted({_v(r, "indicationLabel") for r in
-                                       run_named(self.store, "code-indications", {"icd": c["code"]})})
+                                       self._run("code-indications", {"icd": c["code"]})})
             self._code_warnings(c, warnings)
 
         if applicable:
@@ -179,7 +182,7 @@ class Checker:
                 parts.append(f"meets '{a['label']}'{via}")
             reason = f"CPT {req.cpt} for {_months_text(req.age_months)}: " + "; ".join(parts)
         else:
-            defaults = run_named(self.store, "coverage-default", {"cpt": req.cpt}, terms={"policy": policy_term})
+            defaults = self._run("coverage-default", {"cpt": req.cpt}, terms={"policy": policy_term})
             if not defaults:
                 return {**base, "determination": "not_addressed", "policy": policy, "statements": [],
                         "evidence": [], "warnings": warnings,
@@ -203,14 +206,13 @@ class Checker:
 
     def _code_warnings(self, c: dict[str, Any], warnings: list[str]) -> None:
         if not c["billable"]:
-            below = sorted({_v(r, "entryNotation") for r in run_named(self.store, "listed-descendants",
-                                                                         {"icd": c["code"]})})
+            below = sorted({_v(r, "entryNotation") for r in self._run("listed-descendants", {"icd": c["code"]})})
             msg = f"{c['code']} is not billable (it has more specific codes)"
             if below:
                 msg += f"; listed codes under it: {', '.join(below)}"
             warnings.append(msg)
         if not c["listed"]:
-            similar = run_named(self.store, "similar-listed-entries", {"icd": c["code"]})
+            similar = self._run("similar-listed-entries", {"icd": c["code"]})
             for r in similar[:3]:
                 warnings.append(f"{c['code']} ({c['label']}) is not listed, but resembles listed entry "
                                 f"{_v(r, 'entryNotation')} ({_v(r, 'entryLabel')}): {_v(r, 'why')}")

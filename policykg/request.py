@@ -18,7 +18,8 @@ from .errors import UsageError
 
 DAYS_PER_MONTH = Decimal("30.4375")
 MAX_AGE_YEARS = 130
-_AGE = re.compile(r"^\s*(\d{1,6})\s*([dwmy])\s*$", re.I | re.ASCII)
+_AGE = re.compile(r"^\s*(\d+)\s*([dwmy])\s*$", re.I | re.ASCII)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 UNITS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
 
 
@@ -37,6 +38,8 @@ def parse_age(text: str) -> Decimal:
             raise UsageError(f"age {text.strip()[:20]!r} is fractional: use a smaller unit (e.g. 45d, not 1.5m)")
         raise UsageError(
             f"malformed age {text.strip()[:20]!r}: give an integer and a unit d, w, m or y (e.g. 10d, 6w, 3m, 2y)")
+    if len(m.group(1).lstrip("0")) > 6:  # before int(): a 5,000-digit age must not cost a big-int conversion
+        raise UsageError(f"age {text.strip()[:20]!r} is more than {MAX_AGE_YEARS} years")
     n, unit = int(m.group(1)), m.group(2).lower()
     months = {"d": Decimal(n) / DAYS_PER_MONTH, "w": Decimal(n * 7) / DAYS_PER_MONTH,
               "m": Decimal(n), "y": Decimal(n * 12)}[unit]
@@ -46,12 +49,19 @@ def parse_age(text: str) -> Decimal:
 
 
 def parse_date(text: str, what: str) -> date:
-    if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-        raise UsageError(f"{what} {str(text).strip()[:30]!r} is not a date YYYY-MM-DD")
+    """'2024-03-01' -> date; full-width digits are read after NFKC like codes and ages; other scripts' digits
+    and every other shape are refused ("not a date"), impossible days are refused ("not a real calendar date")."""
+    import unicodedata
+
+    if not isinstance(text, str):
+        raise UsageError(f"{what} must be text")
+    value = unicodedata.normalize("NFKC", text).strip()
+    if not _DATE.fullmatch(value):
+        raise UsageError(f"{what} {text.strip()[:30]!r} is not a date YYYY-MM-DD")
     try:
-        return date.fromisoformat(text.strip())
+        return date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"{what} {text.strip()} is not a real calendar date") from None
+        raise UsageError(f"{what} {value} is not a real calendar date") from None
 
 
 def age_in_months(birth: date, service: date) -> Decimal:

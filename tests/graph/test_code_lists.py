@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS
-
 from policykg.loaders.code_lists import expand_code_lists, expand_ranges
 from policykg.loaders.icd10cm import Icd10cmRelease, code_iri, read_release
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS
 
 PKG = "https://w3id.org/policykg/ns#"
 

@@ -82,7 +82,7 @@ def test_refuses_bad_bytes(tmp_path: Path, data: bytes, error: type[PolicyDocume
 
 
 def test_pdf_pages_become_page_spans(tmp_path: Path) -> None:
-    fpdf = pytest.importorskip("fpdf")
+    import fpdf  # a test dependency (pyproject [test])
     pdf = fpdf.FPDF()
     pdf.set_font("Helvetica", size=10)
     for number in (1, 2, 3):

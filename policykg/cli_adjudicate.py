@@ -1,0 +1,94 @@
+"""`policykg adjudicate`: one result per claim line, on the decision table by default (registered by cli.py).
+
+Thin: arguments in, policykg.adjudicate.adjudicate_file called, a summary on stderr. A progress bar is
+shown only when stderr is a terminal (rich is imported only then). Rejected lines are listed on stderr (the
+first 20), get determination "error" in the results, and make the command exit 3 once the results are
+written.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+ENGINE_NAMES = ("table", "sparql", "reasoner")
+
+
+def register(app: Any) -> None:
+    """Add `adjudicate` to the click group."""
+    from .cli import _open, store_option
+
+    @app.command()
+    @click.argument("claims", type=click.Path(path_type=Path, dir_okay=False))
+    @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
+                  help="Result file (.csv, .jsonl, .ndjson); default: standard output in the input's format.")
+    @click.option("--engine", type=click.Choice(ENGINE_NAMES), default="table", show_default=True,
+                  help="table: decision table compiled from the graph (same answers as sparql); sparql: the "
+                       "named queries for every distinct request; reasoner: OWL classification.")
+    @click.option("--today", default=None, help="Date YYYY-MM-DD used for lines without a service date "
+                                                "(default: today).")
+    @store_option
+    def adjudicate(claims: Path, output: Path | None, engine: str, today: str | None, store: Path | None) -> None:
+        """Adjudicate a claim file (CSV or JSON Lines: claim_id, cpt, icd, age, birth_date, service_date,
+        setting): claim_id, determination, statement, reason and warnings for every line."""
+        from .adjudicate import adjudicate_file, raise_on_rejected
+        from .adjudicate_engines import make_engine
+        from .errors import UsageError
+        from .request import parse_date
+        from .requests_io import file_format, output_format
+
+        day = parse_date(today, "--today") if today else None
+        if not claims.is_file():
+            raise UsageError(f"claim file {claims} does not exist or is not a file")
+        file_format(claims)
+        output_format(claims, output)
+        eng = make_engine(engine, _open(store))
+
+        def rejected(message: str) -> None:
+            print(f"policykg: {message}", file=sys.stderr)
+
+        with _progress(claims) as progress:
+            summary = adjudicate_file(eng, claims, output, today=day, on_rejected=rejected, on_progress=progress)
+        print(summary.line(), file=sys.stderr)
+        raise_on_rejected(summary)
+
+
+class _progress:
+    """A rich progress bar over the file's lines when stderr is a terminal; otherwise nothing at all."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> Any:
+        if not sys.stderr.isatty():
+            return None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        total = _count_lines(self.path)
+        self.bar = Progress(TextColumn("adjudicating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                            transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task("lines", total=total)
+        return self.update
+
+    def update(self, done: int) -> None:
+        self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _count_lines(path: Path) -> int | None:
+    """Lines in the file (less a CSV header), counted in binary blocks: ~50 ms for a million lines."""
+    try:
+        with open(path, "rb") as fh:
+            n = sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
+    except OSError:
+        return None
+    return max(0, n - 1) if path.suffix.lower() == ".csv" else n

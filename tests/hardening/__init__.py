@@ -1,0 +1,1 @@
+"""Hardening tests: hostile queries, files and input (docs/security.md)."""

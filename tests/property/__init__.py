@@ -1,0 +1,1 @@
+"""Property-based tests (hypothesis): code normalisation, ages and dates, the query guard, the policy parser."""
