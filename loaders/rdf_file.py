@@ -86,10 +86,15 @@ def detect_format(path: Path, fmt: str | None) -> str:
     return found
 
 
-def read_source(source: str, limits: FileLimits = FileLimits()) -> tuple[Path, bytes]:
-    """The bytes of a local regular file, refused with a reason for anything else."""
+def refuse_url(source: str) -> None:
+    """A URL where a file is expected is a usage error: nothing is ever downloaded."""
     if _URL.match(source):
         raise UsageError(f"{source[:80]!r} is a URL: policykg loads local files only (nothing is downloaded)")
+
+
+def read_source(source: str, limits: FileLimits = FileLimits()) -> tuple[Path, bytes]:
+    """The bytes of a local regular file, refused with a reason for anything else."""
+    refuse_url(source)
     path = Path(source)
     try:
         st = path.stat()

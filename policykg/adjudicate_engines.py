@@ -46,14 +46,12 @@ class TableEngine:
 
     def decide(self, requests: list[ServiceRequest], today: date) -> list[Outcome]:
         out: list[Outcome] = []
-        check = self.checker.check
+        answer = self.checker.row
         for req in requests:
             try:
-                r = check(req, today)
+                out.append(answer(req, today))
             except PolicyKGError as exc:
-                out.append(exc)
-                continue
-            out.append(row(r["determination"], r["statements"], r["reason"], r["warnings"]))
+                out.append(exc.with_traceback(None))  # kept: drop the frames its traceback holds
         return out
 
 
@@ -71,7 +69,7 @@ class SparqlEngine:
             try:
                 r = self.checker.check(req, today)
             except PolicyKGError as exc:
-                out.append(exc)
+                out.append(exc.with_traceback(None))
                 continue
             out.append(row(r["determination"], [s["iri"] for s in r["statements"]], r["reason"], r["warnings"]))
         return out

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from .errors import PolicyKGError, UsageError
+from .errors import DataError, PolicyKGError, UsageError
 
 
 @click.group(name="policykg", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -162,23 +162,28 @@ def query(name: str | None, param: tuple[str, ...], list_: bool, fmt: str, endpo
               help="table, json, csv, tsv (SELECT/ASK); turtle, nt, jsonld, xml (CONSTRUCT/DESCRIBE).")
 @click.option("--endpoint", default=None, help="Run on a remote SPARQL endpoint instead of the embedded store.")
 @click.option("--timeout", type=click.FloatRange(0.1, 3600), default=30.0, help="Time limit (s).")
+@click.option("--max-rows", type=click.IntRange(1, 100_000_000), default=100_000, show_default=True,
+              help="Row (or triple) limit: a larger result is an error, never truncated.")
+@click.option("--memory", "memory_mb", type=click.IntRange(256, 1024 * 1024), default=2048, show_default=True,
+              help="Memory limit of the query worker (MiB).")
 @store_option
-def sparql(text: str | None, file: Path | None, fmt: str, endpoint: str | None, timeout: float,
-           store: Path | None) -> None:
-    """Run any read-only SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE)."""
+def sparql(text: str | None, file: Path | None, fmt: str, endpoint: str | None, timeout: float, max_rows: int,
+           memory_mb: int, store: Path | None) -> None:
+    """Run any read-only SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) with time, memory and row limits."""
     from .adhoc import run_adhoc
 
     if (text is None) == (file is None):
         raise UsageError("give the query text or --file, not both and not neither")
     if file is not None:
         if not file.is_file():
-            raise UsageError(f"query file {file} does not exist or is not a file")
+            raise DataError(f"query file {file.name} does not exist or is not a file")
         try:
             text = file.read_bytes().decode("utf-8")
         except UnicodeDecodeError:
             raise UsageError(f"query file {file} is not UTF-8") from None
     assert text is not None
-    _emit(run_adhoc(text, fmt, store_dir=store, endpoint=endpoint, timeout=timeout))
+    _emit(run_adhoc(text, fmt, store_dir=store, endpoint=endpoint, timeout=timeout, max_rows=max_rows,
+                    memory_mb=memory_mb))
 
 
 @app.command()

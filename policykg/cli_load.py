@@ -49,8 +49,10 @@ def register(app: click.Group) -> None:
 def load(file: str, graph: str | None, name: str | None, fmt: str | None, replace: bool, drop_imports: bool,
          store: Path | None) -> None:
     """Add an RDF file (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD) to the store as its own named graph."""
+    from .loaders.rdf_file import refuse_url
     from .store import default_store_dir
 
+    refuse_url(file)
     root = store or default_store_dir()
     name = check_name(name if name is not None else derive_name(file))
     graph = check_graph(graph or LOADED_GRAPH_BASE + name)

@@ -9,7 +9,7 @@ endpoint are chosen from the same classes.
 | 2      | UsageError        | bad arguments or parameters (malformed code, age, date) |
 | 2      | UnknownCodeError  | a well-formed code that the code system does not have  |
 | 3      | DataError         | a file or graph that cannot be read or is invalid      |
-| 5      | QueryTimeout      | a query or reasoner run hit its time limit             |
+| 5      | QueryTimeout      | a query or reasoner run hit its time, memory or row limit |
 | 6      | StoreError        | the store cannot be built, opened or written           |
 | 7      | RemoteError       | a remote SPARQL endpoint failed or answered partially  |
 | 8      | ValidationFailed  | `validate` found violations                            |

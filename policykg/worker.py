@@ -133,11 +133,17 @@ def _limit_resources(limits: Limits) -> None:
     import math
     import resource
 
+    def lower(which: int, soft: int, hard: int) -> None:  # never above a limit the process already has
+        _, current = resource.getrlimit(which)
+        if current != resource.RLIM_INFINITY:
+            soft, hard = min(soft, current), min(hard, current)
+        resource.setrlimit(which, (soft, hard))
+
     memory = limits.memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    lower(resource.RLIMIT_AS, memory, memory)
     cpu = math.ceil(limits.timeout) + 5
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    lower(resource.RLIMIT_CPU, cpu, cpu + 5)
+    lower(resource.RLIMIT_CORE, 0, 0)
 
 
 def isolate_network() -> bool:

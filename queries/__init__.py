@@ -24,7 +24,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-PARAM_TYPES = ("string", "iri", "decimal", "integer", "date", "boolean")
+PARAM_TYPES = ("string", "iri", "decimal", "integer", "date", "boolean", "icd10cm", "procedure")
 HEADER_KEYS = ("summary", "description", "param", "example", "tags")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _IRI = re.compile(r"^(https?|urn|file):[^\s<>\"{}|\\^`]+$")
@@ -180,6 +180,15 @@ def to_term(param: Param, value: str) -> Any:
         raise ParameterError(f"parameter {param.name!r} contains control characters")
     if param.type == "string":
         return Literal(value)
+    if param.type in ("icd10cm", "procedure"):
+        # the same documented normalisation as `check` (q054 -> Q05.4), so a query never silently misses
+        from policykg.codes import normalize_icd, normalize_procedure
+        from policykg.errors import UsageError
+
+        try:
+            return Literal(normalize_icd(value) if param.type == "icd10cm" else normalize_procedure(value))
+        except UsageError as exc:
+            raise ParameterError(f"parameter {param.name!r}: {exc}") from None
     if param.type == "iri":
         if not _IRI.match(value):
             raise ParameterError(f"parameter {param.name!r} must be an absolute IRI, got {value[:80]!r}")

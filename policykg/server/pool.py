@@ -2,9 +2,13 @@
 
 Why not concurrent.futures.ProcessPoolExecutor: it cannot stop one task, and killing one of its processes
 breaks the whole pool. Why not a thread with a timeout: the abandoned query keeps its CPU until it ends.
-Here each worker is a process with a pipe; a query that outlives the time limit gets its process killed
+Here each worker is a process with a socket; a query that outlives the time limit gets its process killed
 (SIGKILL, then reaped) and a fresh worker started in its place, so the CPU is free again at once and the
 other workers, the event loop and the health check never wait for it.
+
+Workers are started as `python -m policykg.server.worker`, not with multiprocessing's spawn: spawn re-runs
+the parent's __main__ in every child (the CLI with all its commands, a notebook, an app server), which is
+slow at best and fails when __main__ is not a file. A fresh interpreter imports pyoxigraph and one module.
 
 The event loop never blocks: the send/poll/receive of a job runs in a small thread pool, and the worker is
 returned to the idle queue by a callback of that thread's future, so a request cancelled by its client
@@ -15,14 +19,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
+import socket
+import subprocess
+import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from ..errors import StoreError
-from .worker import Job, Outcome, serve
+from .worker import Job, Outcome
 
 log = logging.getLogger("policykg.server")
 START_TIMEOUT = 60.0
@@ -43,21 +49,31 @@ class Worker:
         return self.process.pid if self.process is not None else None
 
     def alive(self) -> bool:
-        return self.process is not None and self.process.is_alive()
+        return self.process is not None and self.process.poll() is None
 
     def start(self) -> None:
         """Start the process and wait (bounded) until it has opened the store."""
-        ctx = multiprocessing.get_context("spawn")  # no fork: the parent has threads and an open store
-        parent, child = ctx.Pipe()
-        self.process = ctx.Process(target=serve, args=(child, str(self.db_path), self.prefixes), daemon=True,
-                                   name="policykg-query-worker")
-        self.process.start()
-        child.close()
-        self.conn = parent
-        if not parent.poll(START_TIMEOUT):
+        from multiprocessing.connection import Connection
+
+        ours, theirs = socket.socketpair()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "policykg.server.worker", str(theirs.fileno()), str(self.db_path)],
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
+        finally:
+            theirs.close()
+        self.conn = Connection(ours.detach())
+        try:
+            self.conn.send(self.prefixes)
+            if not self.conn.poll(START_TIMEOUT):
+                raise StoreError(f"a query worker did not start within {START_TIMEOUT:.0f} s")
+            kind, detail = self.conn.recv()
+        except (EOFError, OSError):
             self.kill()
-            raise StoreError(f"a query worker did not start within {START_TIMEOUT:.0f} s")
-        kind, detail = parent.recv()
+            raise StoreError("a query worker exited while starting") from None
+        except StoreError:
+            self.kill()
+            raise
         if kind != "ready":
             self.kill()
             raise StoreError(str(detail))
@@ -66,7 +82,10 @@ class Worker:
         """SIGKILL and reap: the CPU and memory of a runaway query are freed here, not whenever it ends."""
         if self.process is not None:
             self.process.kill()
-            self.process.join(10)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                log.error("query worker %s did not exit after SIGKILL", self.process.pid)
         if self.conn is not None:
             self.conn.close()
         self.process = self.conn = None

@@ -134,10 +134,9 @@ def _first_line(exc: BaseException) -> str:
 
 
 def serve(conn: Any, db_path: str, prefixes: dict[str, str]) -> None:
-    """The worker process's main loop: open the store read-only, then answer jobs until the pipe closes."""
+    """The worker process's main loop: open the store read-only, then answer jobs until the socket closes."""
     import pyoxigraph as ox
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it kills us
     try:
         store = ox.Store.read_only(db_path)
     except OSError as exc:
@@ -150,3 +149,25 @@ def serve(conn: Any, db_path: str, prefixes: dict[str, str]) -> None:
         except (EOFError, OSError):
             return
         conn.send(run_job(store, job, prefixes))
+
+
+def main(argv: list[str]) -> None:
+    """`python -m policykg.server.worker FD DB_PATH`: FD is this end of the socket the pool talks on."""
+    from multiprocessing.connection import Connection
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it kills us
+    conn = Connection(int(argv[0]))
+    try:
+        prefixes = conn.recv()
+    except (EOFError, OSError):
+        return
+    serve(conn, argv[1], prefixes)
+
+
+if __name__ == "__main__":
+    import sys
+
+    # run the importable module's main, so that Job and Outcome pickle as policykg.server.worker.*, not __main__.*
+    from policykg.server.worker import main as module_main
+
+    module_main(sys.argv[1:])

@@ -75,10 +75,19 @@ def test_parameters_are_typed_and_checked() -> None:
 
 
 def test_injection_strings_stay_literals(store) -> None:  # type: ignore[no-untyped-def]
-    for evil in ['Q05.4" } UNION { ?s ?p ?o } #', "Q05.4' . ?s ?p ?o", "}}}{{{", "\\\" ) ; DROP ALL"]:
-        text = bound_text(get("statements-for-code"), bind(get("statements-for-code"), {"icd": evil}))
-        assert "DROP ALL" not in text.replace('\\"', "") or '"' in text
-        assert run_named(store, "statements-for-code", {"icd": evil}) == []
+    q = get("citations-by-organisation")
+    for evil in ['ACR" } UNION { ?s ?p ?o } #', "ACR' . ?s ?p ?o", "}}}{{{", "\\\" ) ; DROP ALL"]:
+        text = bound_text(q, bind(q, {"acronym": evil}))
+        assert text.count("VALUES") == 1
+        assert run_named(store, "citations-by-organisation", {"acronym": evil}) == []
+    assert run_named(store, "citations-by-organisation", {"acronym": "ACR"})
+
+
+def test_code_parameters_are_normalised_or_refused(store) -> None:  # type: ignore[no-untyped-def]
+    assert len(run_named(store, "statements-for-code", {"icd": "q054"})) == 2
+    for evil in ['Q05.4" } UNION { ?s ?p ?o } #', "Q05.4' . ?s ?p ?o"]:
+        with pytest.raises(ParameterError, match="malformed ICD-10-CM"):
+            run_named(store, "statements-for-code", {"icd": evil})
 
 
 def test_values_block_binds_inside_exists(store) -> None:  # type: ignore[no-untyped-def]

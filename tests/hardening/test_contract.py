@@ -65,7 +65,7 @@ def test_files_that_cannot_be_read(capsys, tmp_path: Path, store_dir: Path, args
     if args[0] not in app.commands:
         pytest.fail(f"command {args[0]} is gone: update this contract test")
     subst = {"MISSING": str(tmp_path / "missing.txt"), "DIR": str(tmp_path), "NODIR/x.nt": str(tmp_path / "no/x.nt")}
-    code, out, err = cli(capsys, args[0], "--store", str(store_dir), *[subst.get(a, a) for a in args[1:]])
+    code, _, err = cli(capsys, args[0], "--store", str(store_dir), *[subst.get(a, a) for a in args[1:]])
     assert code == status, err
     assert_one_line_error(err.replace(str(tmp_path), "TMP"))
 

@@ -101,7 +101,8 @@ def test_load_killed_midway(tmp_path: Path, borrowed_store: Path) -> None:
     assert os.readlink(borrowed_store / "current") == before
     s = PolicyStore(StoreInfo(borrowed_store, (borrowed_store / before).resolve(), {}))
     assert bool(s.query("ASK { ?s a pkg:CoveragePolicy }").askAnswer)
-    assert triples_in_build((borrowed_store / before).resolve(), GRAPH + "vocab") == 0  # nothing of the graph in the build in use
+    # nothing of the graph in the build in use
+    assert triples_in_build((borrowed_store / before).resolve(), GRAPH + "vocab") == 0
     ensure_store(borrowed_store)  # the next command: builds the complete graph, cleans the killed build
     assert triples_in(borrowed_store, GRAPH + "vocab") == 1000
     assert not list((borrowed_store / "builds").glob(".tmp-*"))

@@ -5,6 +5,6 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, settings
 
-settings.register_profile("policykg", deadline=None, database=None, max_examples=300,
+settings.register_profile("policykg", deadline=None, database=None, max_examples=200,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("policykg")

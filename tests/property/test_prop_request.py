@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import unicodedata
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -43,9 +45,10 @@ def test_dates_round_trip(day: date) -> None:
 @given(st.text(max_size=30))
 def test_any_date_text_is_a_date_or_a_usage_error(text: str) -> None:
     try:
-        parse_date(text, "date")
+        day = parse_date(text, "date")
     except UsageError:
-        pass
+        return
+    assert day.isoformat() == unicodedata.normalize("NFKC", text).strip()
 
 
 @given(st.dates(date(1900, 1, 1), date(2100, 1, 1)), st.integers(0, 40_000), st.integers(1, 400))
@@ -58,10 +61,8 @@ def test_calendar_age_is_monotonic_and_turns_24_on_the_second_birthday(birth: da
         return
     assert age >= 0
     later = service + timedelta(days=more)
-    try:
+    with contextlib.suppress(UsageError):  # later may be past 130 years
         assert age_in_months(birth, later) > age
-    except UsageError:
-        pass
     try:
         second = birth.replace(year=birth.year + 2)
     except ValueError:  # born on 29 February

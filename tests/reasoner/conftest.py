@@ -66,6 +66,17 @@ t:entry-q054 a pkg:CodeListEntry ; skos:notation "Q05.4" ; pkg:includesCode icd:
 """
 
 
+
+def _nquads(ds: Dataset) -> str:
+    """N-Quads of a dataset's named graphs (rdflib's own writer warns about a deprecated API)."""
+    out = []
+    for g in ds.graphs():
+        if isinstance(g.identifier, URIRef) and len(g):
+            out.extend(line[:-1].rstrip() + f" <{g.identifier}> .\n"
+                       for line in g.serialize(format="nt").splitlines() if line.endswith("."))
+    return "".join(out)
+
+
 @pytest.fixture(scope="session")
 def synthetic_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store with the shipped sources plus the synthetic policy as an ingested graph."""
@@ -75,7 +86,7 @@ def synthetic_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ds = Dataset()
     ds.graph(URIRef(SYNTHETIC_GRAPH)).parse(data=SYNTHETIC_TTL, format="turtle")
     (root / "ingested").mkdir()
-    (root / "ingested" / "test-001.nq").write_text(ds.serialize(format="nquads"), encoding="utf-8")
+    (root / "ingested" / "test-001.nq").write_text(_nquads(ds), encoding="utf-8")
     ensure_store(root)
     return root
 
