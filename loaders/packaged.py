@@ -18,6 +18,7 @@ from rdflib.namespace import RDF
 from .base import LoadedGraph, Loader
 from .code_lists import expand_code_lists
 from .icd10cm import Icd10cmRelease
+from .rdfs_types import add_superclass_types
 
 PKG_NS = "https://w3id.org/policykg/ns#"
 GRAPH_BASE = "https://w3id.org/policykg/graph/"
@@ -80,6 +81,7 @@ class ShippedPolicyLoader(Loader):
         if len(policies) != 1:
             raise ValueError(f"{self.policy_name}: expected one pkg:CoveragePolicy, found {len(policies)}")
         graph_iri = policy_graph_iri(policies[0])
+        add_superclass_types(g, Graph().parse(data=ontology_text(), format="turtle"))
         findings = expand_code_lists(g, self.release)
         out = [LoadedGraph(graph_iri, g.serialize(format="nt"), findings, source=self.policy_name)]
         crosswalk = read_policy_part(self.policy_name, "-crosswalk")

@@ -194,6 +194,10 @@ def map_policy(doc: PolicyDocument, iris: VersionIris, *, started: dt.datetime, 
     add_evidence(w, statements)
     for warning in doc.warnings:
         w.finding("parser", doc.source.name, warning)
+    from .packaged import ontology_text
+    from .rdfs_types import add_superclass_types
+
+    add_superclass_types(w.graph, Graph().parse(data=ontology_text(), format="turtle"))
     return MappedPolicy(w.graph, iris, statements, w.findings)
 
 

@@ -45,7 +45,10 @@ def source_fingerprint(extra_dir: Path | None = None) -> str:
     root = resources.files("policykg.ontology")
     policies = sorted((e for e in root.joinpath("policies").iterdir() if e.name.endswith(".ttl")),
                       key=lambda e: e.name)
-    files = [root.joinpath("policykg.ttl"), *policies]
+    # the code that turns sources into triples is a source too: a changed loader rebuilds the store
+    code = sorted((e for pkg in ("policykg.loaders",) for e in resources.files(pkg).iterdir()
+                   if e.name.endswith(".py")), key=lambda e: e.name)
+    files = [root.joinpath("policykg.ttl"), *policies, *code, resources.files("policykg").joinpath("build.py")]
     for entry in files:
         h.update(entry.name.encode())
         h.update(entry.read_bytes())

@@ -82,6 +82,7 @@ def _write_atomically(path: Path, data: dict[str, Any]) -> bool:
     except OSError:
         return False
     try:
+        os.fchmod(fd, 0o644)  # readable like the rest of the build (mkstemp creates 0600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
         os.replace(tmp, path)

@@ -26,16 +26,13 @@ class RequestParser:
     """parse(cpt, icd, age, birth_date, service_date, setting) -> ServiceRequest, or raises like make_request."""
 
     def __init__(self) -> None:
-        self._cpt: dict[str, Any] = {}
-        self._icd: dict[str, tuple[PolicyKGError | None, list[str] | PolicyKGError | None]] = {}
-        self._service: dict[str, Any] = {}
-        self._birth: dict[str, Any] = {}
-        self._age: dict[str, Any] = {}
-        self._setting: dict[str, Any] = {}
-        self._proc_fn = _call(normalize_procedure)
-        self._service_fn = _call(parse_date, "service date")
-        self._birth_fn = _call(parse_date, "birth date")
-        self._age_fn = _call(parse_age)
+        self._cpt = _Field(normalize_procedure)
+        self._code = _Field(normalize_icd)
+        self._icd = _Field(self._icd_field)
+        self._service = _Field(parse_date, "service date")
+        self._birth = _Field(parse_date, "birth date")
+        self._age = _Field(parse_age)
+        self._setting = _Field(_setting_field)
 
     def parse(self, cpt: str, icd: str, age: str, birth_date: str, service_date: str, setting: str) -> ServiceRequest:
         """Fields as read from a claim line ('' when absent)."""
@@ -43,15 +40,14 @@ class RequestParser:
             raise UsageError("cpt is empty")
         if not icd:
             raise UsageError("icd is empty")
-        list_error, codes = _remember(self._icd, icd, _icd_field)
+        list_error, codes = self._icd.get(icd)
         if list_error is not None:
             raise list_error.with_traceback(None)
-        proc = _value(_remember(self._cpt, cpt, self._proc_fn))
-        codes = _value(codes)
-        svc: date | None = _value(_remember(self._service, service_date, self._service_fn)) \
-            if service_date else None
-        born: date | None = _value(_remember(self._birth, birth_date, self._birth_fn)) \
-            if birth_date else None
+        proc = self._cpt.get(cpt)
+        if isinstance(codes, PolicyKGError):
+            raise codes.with_traceback(None)
+        svc: date | None = self._service.get(service_date) if service_date else None
+        born: date | None = self._birth.get(birth_date) if birth_date else None
         if age and born is not None:
             raise UsageError("give either --age or --birth-date with --service-date, not both")
         if born is not None:
@@ -59,58 +55,56 @@ class RequestParser:
                 raise UsageError("--birth-date needs --service-date")
             months: Decimal = age_in_months(born, svc)
         elif age:
-            months = _value(_remember(self._age, age, self._age_fn))
+            months = self._age.get(age)
         else:
             raise UsageError("the patient's age is needed: --age (e.g. 3m) or --birth-date with --service-date")
-        norm_setting = _value(_remember(self._setting, setting, _setting_field)) if setting else None
+        norm_setting = self._setting.get(setting) if setting else None
         return ServiceRequest(proc, list(codes), months, norm_setting or None, svc, born, age or None)
 
-
-def _remember(memory: dict[str, Any], raw: str, compute: Any) -> Any:
-    found = memory.get(raw)
-    if found is None:
-        if len(memory) >= MAX_MEMORY:
-            memory.clear()
-        found = memory[raw] = compute(raw)
-    return found
-
-
-def _call(fn: Any, *args: Any) -> Any:
-    """fn(raw, *args), with an error kept as the value (raised again by _value)."""
-    def compute(raw: str) -> Any:
+    def _icd_field(self, raw: str) -> tuple[PolicyKGError | None, list[str] | PolicyKGError]:
+        """(error about the list itself, checked before the procedure code; codes or the first code's error)."""
+        parts = split_codes([raw], ";")
+        if not parts:
+            return UsageError("at least one ICD-10-CM code is needed (--icd)"), []
+        if len(parts) > 50:
+            return UsageError(f"too many diagnosis codes ({len(parts)}): at most 50"), []
+        codes: list[str] = []
         try:
-            return fn(raw, *args)
+            for part in parts:
+                code = self._code.get(part)
+                if code not in codes:
+                    codes.append(code)
         except PolicyKGError as exc:
-            return exc.with_traceback(None)  # remembered: drop the frames its traceback holds
-    return compute
+            return None, exc.with_traceback(None)
+        return None, codes
 
 
-def _value(found: Any) -> Any:
-    if isinstance(found, PolicyKGError):
-        raise found.with_traceback(None)  # the same error object, raised again without growing its traceback
-    return found
+class _Field:
+    """One field's parser with its answers remembered (an error is remembered and raised again)."""
+
+    __slots__ = ("args", "fn", "memory")
+
+    def __init__(self, fn: Any, *args: Any) -> None:
+        self.fn, self.args = fn, args
+        self.memory: dict[str, Any] = {}
+
+    def get(self, raw: str) -> Any:
+        found = self.memory.get(raw)
+        if found is None:
+            if len(self.memory) >= MAX_MEMORY:
+                self.memory.clear()
+            try:
+                found = self.fn(raw, *self.args)
+            except PolicyKGError as exc:
+                found = exc.with_traceback(None)  # remembered: drop the frames its traceback holds
+            self.memory[raw] = found
+        if isinstance(found, PolicyKGError):
+            raise found.with_traceback(None)
+        return found
 
 
-def _icd_field(raw: str) -> tuple[PolicyKGError | None, list[str] | PolicyKGError | None]:
-    """(error about the list itself, checked before the procedure code; codes or the first code's error)."""
-    parts = split_codes([raw], ";")
-    if not parts:
-        return UsageError("at least one ICD-10-CM code is needed (--icd)"), None
-    if len(parts) > 50:
-        return UsageError(f"too many diagnosis codes ({len(parts)}): at most 50"), None
-    codes: list[str] = []
-    try:
-        for part in parts:
-            code = normalize_icd(part)
-            if code not in codes:
-                codes.append(code)
-    except PolicyKGError as exc:
-        return None, exc.with_traceback(None)
-    return None, codes
-
-
-def _setting_field(raw: str) -> str | PolicyKGError:
+def _setting_field(raw: str) -> str:
     setting = raw.strip().lower()
     if not _SETTING.fullmatch(setting):
-        return UsageError(f"malformed setting {setting[:40]!r}")
+        raise UsageError(f"malformed setting {setting[:40]!r}")
     return setting

@@ -17,11 +17,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .check import _months_text as months_text
-from .errors import PolicyKGError, UnknownCodeError, UsageError
+from .errors import UnknownCodeError, UsageError
 from .request import ServiceRequest
 
-MAX_TEMPLATES = 50_000  # answers remembered with placeholders (~1 kB each); emptied when full
-_AGE, _DAY = "\0age\0", "\0day\0"  # placeholders: NUL cannot occur in the table's texts (checked)
+MAX_TEMPLATES = 50_000  # answers remembered with a placeholder for the age (~1 kB each); emptied when full
+_AGE = "\0age\0"  # the placeholder: NUL cannot occur in the table's texts (checked)
 
 
 class TableChecker:
@@ -33,66 +33,65 @@ class TableChecker:
         self.billable.update(dict.fromkeys(table["codes"]["not_billable"].split(), False))
         self.epoch_dates = [day for day, _ in table["epochs"]]
         self._templates: dict[tuple[Any, ...], Any] = {}
+        self._events: dict[tuple[Any, ...], Any] = {}
         self._age_texts: dict[Decimal | None, str] = {}
         bounds = [b for by_policy in table["rules"].values() for rules in by_policy.values() for r in rules
                   for b in (*r["below"], *r["at_least"])]
-        # templates need ages compared exactly (decimal bounds) and texts that cannot contain the placeholders
+        # templates need ages compared exactly (decimal bounds) and texts that cannot contain the placeholder
         self._templating = all(b[0] == "decimal" for b in bounds) and "\\u0000" not in json.dumps(table)
         self._bounds = sorted({Decimal(b[1]) for b in bounds}) if self._templating else []
 
     def row(self, req: ServiceRequest, today: date) -> dict[str, Any]:
         """check() as a result row (determination, statement, reason, warnings), from a template when possible.
 
-        The answer depends on the age only through which bounds it reaches, and on the date only through
-        which effective dates it follows, except for the texts that print them. So the answer is computed
-        once per (procedure, codes, setting, policy period, age cell) with placeholders for those texts,
-        and each request fills them in: a dictionary look-up and two replacements instead of an evaluation.
-        Errors (unknown code or setting) are raised as check() raises them.
+        Past the look-ups that pick the policy (cheap), the answer depends on the age only through which
+        bounds it reaches, except for the texts that print it. So that part is computed once per (procedure,
+        policy, codes, setting, age cell) with a placeholder for the age, and each request fills it in: a
+        dictionary look-up and a replacement instead of an evaluation. Errors are raised as check() raises them.
         """
-        if not self._templating:
-            return _row(self.check(req, today))
-        day = req.service_date or today
-        day_iso = day.isoformat()
+        early, policy, setting_iri, warnings = self._prelude(req, today)
+        if early is not None:
+            return _row(early)
         age = req.age_months
-        key = (req.cpt, tuple(req.icd), req.setting, bisect_right(self.epoch_dates, day_iso),
-               None if age is None else bisect_right(self._bounds, age), req.service_date is None,
-               day_iso if req.service_date is None else None)
+        if not self._templating:
+            determination, statements, reason, code_warnings = self._decide(req, policy, setting_iri,
+                                                                            months_text(age))
+            return {"determination": determination, "statement": " ".join(statements), "reason": reason,
+                    "warnings": warnings + code_warnings}
+        key = (req.cpt, policy["iri"], tuple(req.icd), req.setting,
+               None if age is None else bisect_right(self._bounds, age))
         template = self._templates.get(key)
         if template is None:
             if len(self._templates) >= MAX_TEMPLATES:
                 self._templates.clear()
-            try:
-                template = _row(self.check(req, today, age_text=_AGE, day_text=_DAY))
-            except PolicyKGError as exc:
-                template = exc.with_traceback(None)
-            self._templates[key] = template
-        if isinstance(template, PolicyKGError):
-            raise template.with_traceback(None)
+            determination, statements, reason, code_warnings = self._decide(req, policy, setting_iri, _AGE)
+            template = self._templates[key] = (determination, " ".join(statements), reason, code_warnings)
         age_text = self._age_texts.get(age)
         if age_text is None:
             if len(self._age_texts) >= MAX_TEMPLATES:
                 self._age_texts.clear()
             age_text = self._age_texts[age] = months_text(age)
-        reason = template["reason"]
-        if "\0" in reason:
-            reason = reason.replace(_AGE, age_text).replace(_DAY, day_iso)
-        warnings = template["warnings"]
-        if warnings:
-            warnings = [w.replace(_AGE, age_text).replace(_DAY, day_iso) if "\0" in w else w for w in warnings]
-        return {"determination": template["determination"], "statement": template["statement"], "reason": reason,
-                "warnings": warnings}
+        return {"determination": template[0], "statement": template[1], "reason": template[2].replace(_AGE, age_text),
+                "warnings": [*warnings, *template[3]]}
 
-    def check(self, req: ServiceRequest, today: date | None = None, *, age_text: str | None = None,
-              day_text: str | None = None) -> dict[str, Any]:
-        """determination, statements (IRIs), reason, warnings, policy (IRI): as Checker.check gives them.
+    def check(self, req: ServiceRequest, today: date | None = None) -> dict[str, Any]:
+        """determination, statements (IRIs), reason, warnings, policy (IRI): as Checker.check gives them."""
+        early, policy, setting_iri, warnings = self._prelude(req, today)
+        if early is not None:
+            return early
+        determination, statements, reason, code_warnings = self._decide(req, policy, setting_iri,
+                                                                        months_text(req.age_months))
+        return _answer(determination, statements, reason, warnings + code_warnings, policy["iri"])
 
-        age_text and day_text replace the age (months_text) and the date used in the texts; `row` passes
-        placeholders to make a template.
-        """
+    def _prelude(self, req: ServiceRequest, today: date | None
+                 ) -> tuple[dict[str, Any] | None, dict[str, Any], str | None, list[str]]:
+        """Codes and setting checked, date and policy picked: (an early answer or None, policy, setting IRI,
+        warnings so far). Checker.check's steps up to coverage-evaluate."""
         t = self.table
         warnings: list[str] = []
+        billable = self.billable
         for code in req.icd:
-            if code not in self.billable:
+            if code not in billable:
                 raise UnknownCodeError(f"unknown ICD-10-CM code {code}: it is not in the loaded ICD-10-CM release")
         setting_iri = None
         if req.setting is not None:
@@ -101,27 +100,47 @@ class TableChecker:
                 raise UsageError(f"unknown setting {req.setting!r}: known settings are {', '.join(sorted(known))}")
             setting_iri = known[req.setting]
         day = req.service_date or today or date.today()
-        day_text = day.isoformat() if day_text is None else day_text
-        age_text = months_text(req.age_months) if age_text is None else age_text
+        day_iso = day.isoformat()
         if req.service_date is None:
-            warnings.append(f"no service date given: used the policy versions in effect on {day_text}")
+            warnings.append(f"no service date given: used the policy versions in effect on {day_iso}")
         proc = t["procedures"].get(req.cpt)
         listing = proc["policies"] if proc else []
         if not listing:
-            return _answer("not_addressed", [], f"no policy lists procedure code {req.cpt}", warnings)
-        i = bisect_right(self.epoch_dates, day.isoformat()) - 1
+            return _answer("not_addressed", [], f"no policy lists procedure code {req.cpt}", warnings), {}, None, []
+        i = bisect_right(self.epoch_dates, day_iso) - 1
         in_effect = t["epochs"][i][1] if i >= 0 else []
         candidates = [p for p in in_effect if p["iri"] in listing]
         if not candidates:
             return _answer("no_policy_in_effect", [], f"procedure {req.cpt} is addressed by a policy that was not in "
-                           f"effect on {day_text} (earliest effective date {proc['earliest']})", warnings)
+                           f"effect on {day_iso} (earliest effective date {proc['earliest']})", warnings), {}, None, []
         policy = candidates[0]
         if len(candidates) > 1:
             warnings.append("several policies in effect list this procedure; answered with "
                             f"{policy['id']} ({policy['effective_date']})")
-        applicable, failures, listed = self._evaluate(req, policy["iri"], setting_iri, age_text)
-        for code in req.icd:
-            self._code_warnings(code, code in listed, warnings)
+        return None, policy, setting_iri, warnings
+
+    def _decide(self, req: ServiceRequest, policy: dict[str, Any], setting_iri: str | None, age_text: str
+                ) -> tuple[str, list[str], str, list[str]]:
+        """(determination, statements, reason, the codes' warnings) under a policy: Checker.check's steps from
+        coverage-evaluate on (the age printed as age_text)."""
+        t = self.table
+        warnings: list[str] = []
+        applicable: dict[str, dict[str, Any]] = {}
+        failures: dict[str, set[str]] = {}
+        listed = False
+        for code in req.icd:  # coverage-evaluate, one code after the other, rows in table and statement order
+            code_listed, events, code_warnings = self._code_events(req, policy["iri"], code, setting_iri, age_text)
+            listed = listed or code_listed
+            for event in events:
+                if event[0]:
+                    _, stmt, determination, label, via, indications = event
+                    entry = applicable.setdefault(stmt, {"determination": determination, "label": label,
+                                                         "codes": [], "indications": []})
+                    entry["codes"].append(via)
+                    entry["indications"].extend(indications)
+                else:
+                    failures.setdefault(event[1], set()).update(event[2])
+            warnings.extend(code_warnings)
         if applicable:
             determinations = {a["determination"] for a in applicable.values()}
             determination = ("medically_necessary" if "medically_necessary" in determinations
@@ -133,12 +152,11 @@ class TableChecker:
                 if a["indications"]:
                     via += f" (indication: {'; '.join(dict.fromkeys(a['indications']))})"
                 parts.append(f"meets '{a['label']}'{via}")
-            reason = f"CPT {req.cpt} for {age_text}: " + "; ".join(parts)
-            return _answer(determination, list(applicable), reason, warnings, policy["iri"])
+            return determination, list(applicable), f"CPT {req.cpt} for {age_text}: " + "; ".join(parts), warnings
         defaults = t["defaults"].get(req.cpt, {}).get(policy["iri"], [])
         if not defaults:
-            return _answer("not_addressed", [], f"{policy['id']} lists {req.cpt} but no statement or default rule "
-                           "decides it", warnings, policy["iri"])
+            return "not_addressed", [], f"{policy['id']} lists {req.cpt} but no statement or default rule decides it", \
+                warnings
         labels = t["statement_labels"]
         statements = list(dict.fromkeys(d["statement"] for d in defaults))
         other = sorted({d["all_other_label"] for d in defaults if d["all_other"]})
@@ -148,46 +166,56 @@ class TableChecker:
         reason += f" -> default rule: {labels.get(statements[0])}"
         if other and not listed:
             reason += f" (diagnosis codes: {other[0]})"
-        return _answer(defaults[0]["determination"], statements, reason, warnings, policy["iri"])
+        return defaults[0]["determination"], statements, reason, warnings
 
-    def _evaluate(self, req: ServiceRequest, policy: str, setting_iri: str | None, age_text: str
-                  ) -> tuple[dict[str, dict[str, Any]], dict[str, set[str]], set[str]]:
-        """The statements that apply, why the others do not, and the codes a table lists (coverage-evaluate)."""
+    def _code_events(self, req: ServiceRequest, policy: str, code: str, setting_iri: str | None, age_text: str
+                     ) -> tuple[bool, list[tuple[Any, ...]], list[str]]:
+        """One code's coverage-evaluate rows, as (listed, events, the code's warnings); remembered per
+        (procedure, policy, code, setting, age cell) when templating (the age is printed as age_text then)."""
+        key = None
+        if self._templating and age_text == _AGE:
+            age = req.age_months
+            key = (req.cpt, policy, code, req.setting, None if age is None else bisect_right(self._bounds, age))
+            found = self._events.get(key)
+            if found is not None:
+                return found
         rules = self.table["rules"].get(req.cpt, {}).get(policy, [])
         listed_by_table = self.table["listed"]
-        applicable: dict[str, dict[str, Any]] = {}
-        failures: dict[str, set[str]] = {}
-        listed: set[str] = set()
         age = req.age_months
-        for code in req.icd:
-            for rule in rules:
-                entries = listed_by_table.get(rule["table"], {}).get(code, []) if rule["dx_list"] else []
-                if any(entries):
-                    listed.add(code)
-                dx_ok = bool(entries) or not rule["dx_list"]
-                age_ok = (not any(_excludes(age, b, below=True) for b in rule["below"])
-                          and not any(_excludes(age, b, below=False) for b in rule["at_least"]))
-                setting_ok = all(s == setting_iri for s in rule["settings"]) if setting_iri else not rule["settings"]
-                stmt = rule["statement"]
-                if dx_ok and age_ok and setting_ok:
-                    entry = applicable.setdefault(stmt, {"determination": rule["determination"], "label": rule["label"],
-                                                         "codes": [], "indications": []})
-                    entry["codes"].append(code if entries else None)
-                    entry["indications"].extend(rule["indications"])
-                    continue
-                why = failures.setdefault(stmt, set())
-                if not dx_ok:
-                    why.add(f"{code} is not on the table's diagnosis list")
-                if not age_ok:
-                    for bound in rule["below"]:
-                        why.add(f"age {age_text} is not under {bound[2]:g} months")
-                    for bound in rule["at_least"]:
-                        why.add(f"age {age_text} is under {bound[2]:g} months")
-                if not setting_ok:
-                    for s in rule["settings"]:
-                        label = s.rsplit("#", 1)[-1].lower()
-                        why.add(f"requires the {label} setting" + ("" if req.setting else " (no --setting given)"))
-        return applicable, failures, listed
+        listed = False
+        events: list[tuple[Any, ...]] = []
+        for rule in rules:
+            entries = listed_by_table.get(rule["table"], {}).get(code, []) if rule["dx_list"] else []
+            if any(entries):
+                listed = True
+            dx_ok = bool(entries) or not rule["dx_list"]
+            age_ok = (not any(_excludes(age, b, below=True) for b in rule["below"])
+                      and not any(_excludes(age, b, below=False) for b in rule["at_least"]))
+            setting_ok = all(s == setting_iri for s in rule["settings"]) if setting_iri else not rule["settings"]
+            stmt = rule["statement"]
+            if dx_ok and age_ok and setting_ok:
+                events.append((True, stmt, rule["determination"], rule["label"], code if entries else None,
+                               rule["indications"]))
+                continue
+            why: list[str] = []
+            if not dx_ok:
+                why.append(f"{code} is not on the table's diagnosis list")
+            if not age_ok:
+                why.extend(f"age {age_text} is not under {bound[2]:g} months" for bound in rule["below"])
+                why.extend(f"age {age_text} is under {bound[2]:g} months" for bound in rule["at_least"])
+            if not setting_ok:
+                for s in rule["settings"]:
+                    label = s.rsplit("#", 1)[-1].lower()
+                    why.append(f"requires the {label} setting" + ("" if req.setting else " (no --setting given)"))
+            events.append((False, stmt, why))
+        warnings: list[str] = []
+        self._code_warnings(code, listed, warnings)
+        found = (listed, events, warnings)
+        if key is not None:
+            if len(self._events) >= MAX_TEMPLATES:
+                self._events.clear()
+            self._events[key] = found
+        return found
 
     def _code_warnings(self, code: str, listed: bool, warnings: list[str]) -> None:
         if not self.billable[code]:
