@@ -18,7 +18,7 @@ import unicodedata
 
 from .errors import UsageError
 
-_ICD = re.compile(r"^[A-Z][0-9][0-9A-Z]([0-9A-Z]{1,4})?$")
+_ICD = re.compile(r"^[A-Z][0-9A-Z][0-9A-Z]([0-9A-Z]{1,4})?$")
 _PROC = re.compile(r"^(\d{4}[0-9FTU]|[A-V]\d{4})$")
 MAX_CODE_LENGTH = 64
 

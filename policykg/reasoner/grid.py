@@ -30,6 +30,17 @@ FAMILY_QUERIES = (  # each with the listed codes bound first: siblings, parents,
 )
 
 
+def _accepted(notation: str) -> bool:
+    """Codes a user can type (policykg.codes.normalize_icd refuses a few of the release, e.g. QA0.*)."""
+    from ..codes import normalize_icd
+    from ..errors import UsageError
+
+    try:
+        return normalize_icd(notation) == notation
+    except UsageError:
+        return False
+
+
 @dataclass
 class GridCodes:
     listed: list[str]  # notations of codes some diagnosis list includes
@@ -51,12 +62,12 @@ def grid_codes(store: Any, model: ReasoningModel, *, sample: int = 60, seed: int
     listed = sorted(notations.values())
     bound = values_block("listed", [URIRef(x) for x in listed_iris])
     family = sorted({str(r[0]) for q in FAMILY_QUERIES for r in store.query(bind_values(q, bound))} - set(listed))
-    family = [n for n in family if "-" not in n]  # blocks (Q00-Q07) are not codes
+    family = [n for n in family if "-" not in n and _accepted(n)]  # blocks (Q00-Q07) are not codes
     from ..namespaces import PREFIXES
 
     prologue = "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items())
     rows = store.ox.query(prologue + CODES_QUERY, use_default_graph_as_union=True)  # 98k rows: skip rdflib
-    everything = sorted(row[0].value for row in rows)
+    everything = sorted(n for n in (row[0].value for row in rows) if _accepted(n))
     rng = random.Random(seed)
     picked = sorted(set(rng.sample(everything, sample)) - set(listed) - set(family))
     procedures = [*sorted(facts.procedures), UNLISTED_PROCEDURE]

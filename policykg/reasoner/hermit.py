@@ -94,9 +94,14 @@ def hermit_command(ontology_file: Path, actions: Iterable[str]) -> list[str]:
             "org.semanticweb.HermiT.cli.CommandLine", *actions, ontology_file.resolve().as_uri()]
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
+def _signal_group(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the group and reap the process (only from the thread that owns `proc`)."""
+    _signal_group(proc)
     proc.communicate()
 
 
@@ -121,11 +126,12 @@ class _Runs:
             self.live.discard(proc)
 
     def stop(self) -> None:
+        """Kill every running group; each owning thread's communicate() then returns and reaps it."""
         with self.lock:
             self.stopped = True
             procs = list(self.live)
         for proc in procs:
-            _kill_group(proc)
+            _signal_group(proc)
 
 
 def run_command(command: list[str], timeout: float, runs: _Runs | None = None) -> str:

@@ -40,7 +40,7 @@ PROCEDURES_QUERY = """
 SELECT DISTINCT ?code ?notation
 WHERE {
   ?table pkg:procedureCodeList/pkg:hasEntry/pkg:includesCode ?code .
-  ?code a/rdfs:subClassOf* pkg:ProcedureCode ; skos:notation ?notation ; skos:prefLabel ?label .
+  ?code a pkg:ProcedureCode ; skos:notation ?notation ; skos:prefLabel ?label .  # typed as procedure-info.rq wants
 }
 """
 

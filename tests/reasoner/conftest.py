@@ -23,8 +23,9 @@ SYNTHETIC_TTL = """
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
 
-cpt:99990 a pkg:CPTCode ; skos:notation "99990" ; skos:prefLabel "Test procedure A"@en .
-cpt:99991 a pkg:CPTCode ; skos:notation "99991" ; skos:prefLabel "Test procedure B"@en .
+# superclass types asserted, as the loaders do for shipped policies (loaders/rdfs_types.py)
+cpt:99990 a pkg:CPTCode, pkg:ProcedureCode ; skos:notation "99990" ; skos:prefLabel "Test procedure A"@en .
+cpt:99991 a pkg:CPTCode, pkg:ProcedureCode ; skos:notation "99991" ; skos:prefLabel "Test procedure B"@en .
 
 t:v1 a pkg:CoveragePolicy ; dcterms:identifier "TEST 001" ; dcterms:title "Test policy" ; rdfs:label "TEST 001 v1" ;
     dcterms:isVersionOf t:series ; pkg:effectiveDate "2025-01-01"^^xsd:date ;
