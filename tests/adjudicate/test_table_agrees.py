@@ -50,10 +50,13 @@ def _row(table_checker: Any, req: ServiceRequest) -> tuple[Any, ...]:
 
 def _grid_codes(store: Any, table: dict[str, Any]) -> list[str]:
     listed = sorted({icd for by_code in table["listed"].values() for icd in by_code})
-    rows = store.query("SELECT DISTINCT ?n WHERE { VALUES ?l { %s } ?c skos:notation ?l ; skos:broader ?p . "
-                       "{ ?s skos:broader ?p } UNION { BIND (?p AS ?s) } ?s a pkg:ICD10CMCode ; skos:notation ?n }"
-                       % " ".join(f'"{c}"' for c in listed))
-    around = sorted({str(r[0]) for r in rows} - set(listed))
+    values = " ".join(f'"{c}"' for c in listed)  # codes read from the graph itself, not user input
+    # siblings and parents as two plain joins: a UNION with BIND here made Oxigraph scan the whole release
+    siblings = store.query("SELECT DISTINCT ?n WHERE { VALUES ?l { %s } ?c skos:notation ?l ; skos:broader ?p . "
+                           "?s skos:broader ?p . ?s a pkg:ICD10CMCode ; skos:notation ?n }" % values)
+    parents = store.query("SELECT DISTINCT ?n WHERE { VALUES ?l { %s } ?c skos:notation ?l ; skos:broader ?p . "
+                          "?p a pkg:ICD10CMCode ; skos:notation ?n }" % values)
+    around = sorted({str(r[0]) for r in [*siblings, *parents]} - set(listed))
     rng = random.Random(38)
     everything = table["codes"]["billable"].split() + table["codes"]["not_billable"].split()
     return listed + around + rng.sample(everything, 40) + ["Q06.5", "Z99.999"]  # and two codes that do not exist
