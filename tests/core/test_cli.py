@@ -39,7 +39,7 @@ def test_check_table_and_several_codes(capsys, store_dir: Path) -> None:  # type
 @pytest.mark.parametrize("args,fragment", [
     (["--cpt", "76800", "--icd", "Q05.4"], "age is needed"),
     (["--cpt", "76800", "--age", "3m"], "Missing option '--icd'"),
-    (["--cpt", "76800", "--icd", "QQ5.4", "--age", "3m"], "malformed ICD-10-CM code"),
+    (["--cpt", "76800", "--icd", "Q-5.4", "--age", "3m"], "malformed ICD-10-CM code"),
     (["--cpt", "76800", "--icd", "Q99.99", "--age", "3m"], "unknown ICD-10-CM code Q99.99"),
     (["--cpt", "7680", "--icd", "Q05.4", "--age", "3m"], "malformed CPT/HCPCS code"),
     (["--cpt", "76800", "--icd", "Q05.4", "--age", "three"], "malformed age"),

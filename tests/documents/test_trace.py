@@ -93,7 +93,7 @@ def test_missing_dot_is_one_line(capsys: Any, ingest_store: Any, tmp_path: Path,
     (["--statement", "statement-infant"], "must be an absolute IRI"),
     (["--statement", SHIPPED.removesuffix("policy") + "statement-nothing"], "no statement"),
     (["--code", "Q99.99"], "unknown code Q99.99"),
-    (["--code", "QQ5"], "malformed ICD-10-CM code"),
+    (["--code", "Q-5"], "malformed ICD-10-CM code"),
     (["--cpt", "76800", "--icd", "Q05.4"], "age is needed"),
 ])
 def test_bad_input_is_one_line(capsys: Any, ingest_store: Any, args: list[str], fragment: str) -> None:

@@ -147,11 +147,18 @@ def test_calendar_age_at_the_bound(capsys, store_dir: Path) -> None:  # type: ig
 
 # -- named-query parameters: bound as typed RDF terms, never pasted ---------------------------------------
 def test_string_parameter_injection_is_inert(capsys, store_dir: Path, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
-    hostile = f'Q05.4" }} }} SERVICE <{recorder.url}> {{ ?s ?p ?o }} #'
-    code, out, err = cli(capsys, "query", "--store", str(store_dir), "statements-for-code", "-p", f"icd={hostile}",
-                         "-f", "json")
+    hostile = f'ACR" }} }} SERVICE <{recorder.url}> {{ ?s ?p ?o }} #'
+    code, out, err = cli(capsys, "query", "--store", str(store_dir), "citations-by-organisation", "-p",
+                         f"acronym={hostile}", "-f", "json")
     assert code == 0, err
     assert json.loads(out)["rows"] == []  # a literal that matches nothing, not a query fragment
+    assert recorder.hits == []
+
+
+def test_code_parameter_injection_is_refused(capsys, store_dir: Path, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
+    hostile = f'Q05.4" }} }} SERVICE <{recorder.url}> {{ ?s ?p ?o }} #'
+    code, out, err = cli(capsys, "query", "--store", str(store_dir), "statements-for-code", "-p", f"icd={hostile}")
+    assert code == 2 and out == "" and "parameter 'icd'" in err
     assert recorder.hits == []
 
 

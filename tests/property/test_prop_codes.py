@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from policykg.codes import normalize_icd, normalize_procedure, split_codes
 from policykg.errors import UsageError
 
-CANONICAL_ICD = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+CANONICAL_ICD = re.compile(r"^[A-Z][0-9A-Z][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 CANONICAL_PROC = re.compile(r"^(\d{4}[0-9FTU]|[A-V]\d{4})$")
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
