@@ -9,9 +9,9 @@ store; importing simple_icd_10_cm itself (2 s: it parses the XML one node at a t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 

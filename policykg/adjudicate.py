@@ -4,8 +4,8 @@ Lines are read (policykg.requests_io) and handled in chunks: the requests of a c
 answered yet are normalised once per distinct line content (policykg.request_cache, which gives exactly
 requests_io.to_service_request's requests and errors) and passed together to the engine (for the
 reasoner: one classification call per chunk over its distinct patterns), then every line's result is
-written in order. Memory stays flat whatever the file size: a chunk, and a bounded memory of answers that is
-emptied when full (claim files repeat the same few requests, so it mostly answers from memory).
+written in order. Memory stays flat whatever the file size: a chunk, and bounded memories (answers per line
+content here, parsed fields in the parser, answer templates in the table engine) that are emptied when full.
 
 A line that cannot be read or answered (malformed CSV, bad code, age or date, unknown code) gets a result
 with determination "error" and the line number in the reason, as `classify` does; the run goes on, and the

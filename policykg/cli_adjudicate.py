@@ -47,37 +47,46 @@ def register(app: Any) -> None:
         output_format(claims, output)
         eng = make_engine(engine, _open(store))
 
-        def rejected(message: str) -> None:
-            print(f"policykg: {message}", file=sys.stderr)
-
         with _progress(claims) as progress:
-            summary = adjudicate_file(eng, claims, output, today=day, on_rejected=rejected, on_progress=progress)
+            summary = adjudicate_file(eng, claims, output, today=day, on_rejected=progress.say,
+                                      on_progress=progress.update)
         print(summary.line(), file=sys.stderr)
         raise_on_rejected(summary)
 
 
 class _progress:
-    """A rich progress bar over the file's lines when stderr is a terminal; otherwise nothing at all."""
+    """A rich progress bar on stderr over the file's lines when stderr is a terminal; otherwise nothing.
+
+    Messages about rejected lines go through it (`say`), so that they print above the bar, not across it.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.bar: Any = None
         self.task: Any = None
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> _progress:
         if not sys.stderr.isatty():
-            return None
+            return self
+        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         total = _count_lines(self.path)
         self.bar = Progress(TextColumn("adjudicating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                            transient=True)
+                            console=Console(stderr=True), transient=True)
         self.bar.start()
         self.task = self.bar.add_task("lines", total=total)
-        return self.update
+        return self
 
     def update(self, done: int) -> None:
-        self.bar.update(self.task, completed=done)
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done)
+
+    def say(self, message: str) -> None:
+        if self.bar is not None:
+            self.bar.console.print(f"policykg: {message}", markup=False, highlight=False, soft_wrap=True)
+        else:
+            print(f"policykg: {message}", file=sys.stderr)
 
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:

@@ -56,7 +56,7 @@ def read_requests(path: Path) -> Iterator[RequestRow | DataError]:
         raise UsageError(f"request file {path} does not exist or is not a file")
     fmt = file_format(path)
     try:
-        fh = open(path, encoding="utf-8", newline="")
+        fh = open(path, encoding="utf-8", newline="")  # noqa: SIM115 (closed by the with-block below; opened first so errors are one line)
     except OSError as exc:
         raise DataError(f"cannot read {path}: {exc.strerror}") from None
     with fh:

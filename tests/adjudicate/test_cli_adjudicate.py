@@ -104,7 +104,7 @@ def test_bad_arguments_are_one_line(capsys, store_dir: Path, claims: Path, tmp_p
                                     status: int, fragment: str) -> None:
     argv = [a.replace("{claims}", str(claims)) for a in args]
     argv = [str(tmp_path / a) if a in ("missing.csv", "out.txt") else a for a in argv]
-    code, out, err = cli(capsys, "adjudicate", *argv, "--store", str(store_dir))
+    code, _, err = cli(capsys, "adjudicate", *argv, "--store", str(store_dir))
     assert code == status
     assert fragment in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
@@ -113,7 +113,7 @@ def test_bad_arguments_are_one_line(capsys, store_dir: Path, claims: Path, tmp_p
 def test_unreadable_header_is_a_data_error(capsys, store_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "bad.csv"
     path.write_text("id,code\n1,2\n", encoding="utf-8")
-    code, out, err = cli(capsys, "adjudicate", str(path), "-o", str(tmp_path / "r.csv"), "--store", str(store_dir))
+    code, _, err = cli(capsys, "adjudicate", str(path), "-o", str(tmp_path / "r.csv"), "--store", str(store_dir))
     assert code == 3
     assert "lacks column(s) cpt, icd" in err
     assert not (tmp_path / "r.csv").exists()  # no half-written result file

@@ -52,10 +52,10 @@ def _grid_codes(store: Any, table: dict[str, Any]) -> list[str]:
     listed = sorted({icd for by_code in table["listed"].values() for icd in by_code})
     values = " ".join(f'"{c}"' for c in listed)  # codes read from the graph itself, not user input
     # siblings and parents as two plain joins: a UNION with BIND here made Oxigraph scan the whole release
-    siblings = store.query("SELECT DISTINCT ?n WHERE { VALUES ?l { %s } ?c skos:notation ?l ; skos:broader ?p . "
-                           "?s skos:broader ?p . ?s a pkg:ICD10CMCode ; skos:notation ?n }" % values)
-    parents = store.query("SELECT DISTINCT ?n WHERE { VALUES ?l { %s } ?c skos:notation ?l ; skos:broader ?p . "
-                          "?p a pkg:ICD10CMCode ; skos:notation ?n }" % values)
+    siblings = store.query(f"SELECT DISTINCT ?n WHERE {{ VALUES ?l {{ {values} }} ?c skos:notation ?l ; "
+                           "skos:broader ?p . ?s skos:broader ?p . ?s a pkg:ICD10CMCode ; skos:notation ?n }")
+    parents = store.query(f"SELECT DISTINCT ?n WHERE {{ VALUES ?l {{ {values} }} ?c skos:notation ?l ; "
+                          "skos:broader ?p . ?p a pkg:ICD10CMCode ; skos:notation ?n }")
     around = sorted({str(r[0]) for r in [*siblings, *parents]} - set(listed))
     rng = random.Random(38)
     everything = table["codes"]["billable"].split() + table["codes"]["not_billable"].split()
@@ -88,7 +88,7 @@ def _dates(table: dict[str, Any]) -> list[str | None]:
 
 
 def test_the_grid(store, checker, table, table_checker) -> None:  # type: ignore[no-untyped-def]
-    cpts = sorted(table["procedures"]) + ["99213"]
+    cpts = [*sorted(table["procedures"]), "99213"]
     settings = [None, *sorted(table["settings"])]
     codes = _grid_codes(store, table)
     ages = _ages(table)
