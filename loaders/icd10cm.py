@@ -184,7 +184,7 @@ def read_tabular(xml_path: Path, codes_path: Path) -> list[Icd10cmNode]:
     introduction) are skipped; a section's name is its id attribute; a leaf code with a seventh-character
     table of its own or inherited from the nearest ancestor that declared one gets one child per seventh
     character (the name padded with X to six characters), kept only when the CMS code list confirms it,
-    titled "<title>, <character meaning>". tests/graph/test_icd10cm_reader.py checks that the result equals
+    titled "<title>, <character meaning>". tests/bench/test_fast_paths_equal.py checks that the result equals
     the package's own tree node for node.
     """
     import xml.etree.ElementTree as ET
