@@ -28,10 +28,13 @@ def register(app: Any) -> None:
     @click.option("--engine", type=click.Choice(ENGINE_NAMES), default="table", show_default=True,
                   help="table: decision table compiled from the graph (same answers as sparql); sparql: the "
                        "named queries for every distinct request; reasoner: OWL classification.")
+    @click.option("--reasoner", type=click.Choice(["auto", "hermit", "rl"]), default="auto", show_default=True,
+                  help="With --engine reasoner: hermit (OWL 2 DL), rl (OWL 2 RL engine), or auto (as `classify`).")
     @click.option("--today", default=None, help="Date YYYY-MM-DD used for lines without a service date "
                                                 "(default: today).")
     @store_option
-    def adjudicate(claims: Path, output: Path | None, engine: str, today: str | None, store: Path | None) -> None:
+    def adjudicate(claims: Path, output: Path | None, engine: str, reasoner: str, today: str | None,
+                   store: Path | None) -> None:
         """Adjudicate a claim file (CSV or JSON Lines: claim_id, cpt, icd, age, birth_date, service_date,
         setting): claim_id, determination, statement, reason and warnings for every line."""
         from .adjudicate import adjudicate_file, raise_on_rejected
@@ -45,7 +48,7 @@ def register(app: Any) -> None:
             raise UsageError(f"claim file {claims} does not exist or is not a file")
         file_format(claims)
         output_format(claims, output)
-        eng = make_engine(engine, _open(store))
+        eng = make_engine(engine, _open(store), **({"reasoner": reasoner} if engine == "reasoner" else {}))
 
         with _progress(claims) as progress:
             summary = adjudicate_file(eng, claims, output, today=day, on_rejected=progress.say,

@@ -117,3 +117,16 @@ def test_unreadable_header_is_a_data_error(capsys, store_dir: Path, tmp_path: Pa
     assert code == 3
     assert "lacks column(s) cpt, icd" in err
     assert not (tmp_path / "r.csv").exists()  # no half-written result file
+
+
+def test_reasoner_engine_answers_every_line(capsys, store_dir: Path, claims: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The reasoner path (policykg.reasoner.classify): one result per line, the same lines rejected."""
+    path = tmp_path / "r.csv"
+    code, _, err = cli(capsys, "adjudicate", str(claims), "-o", str(path), "--engine", "reasoner", "--reasoner", "rl",
+                       "--store", str(store_dir), "--today", "2025-01-15")
+    assert code == 3, err
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    assert len(rows) == 10
+    by_id = {r["claim_id"]: r["determination"] for r in rows}
+    assert (by_id["c1"], by_id["c3"], by_id["c9"]) == ("medically_necessary", "error", "not_addressed")
+    assert "with the reasoner engine" in err

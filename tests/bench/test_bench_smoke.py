@@ -21,6 +21,7 @@ def test_bench_runs_on_tiny_inputs(tmp_path: Path) -> None:
     rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| measurement")]
     assert len(rows) >= 12, text
     for fragment in ("policykg build --force", "`policykg check` on a built store", "`Checker.check` in process",
-                     "`adjudicate` table engine", "`adjudicate --engine reasoner`", "`policykg serve`"):
+                     "`adjudicate` table engine", "`adjudicate --engine reasoner --reasoner hermit`",
+                     "`policykg serve`"):
         assert any(fragment in row for row in rows), fragment
     assert not any("failed:" in row for row in rows), text

@@ -15,6 +15,7 @@ def release():  # type: ignore[no-untyped-def]
     return read_release()
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # simple_icd_10_cm's own use of importlib.resources
 def test_direct_reader_equals_the_package_tree(release) -> None:  # type: ignore[no-untyped-def]
     reference = read_release_via_package()  # imports simple_icd_10_cm: 2 s
     assert len(release.nodes) == len(reference.nodes) > 95_000
