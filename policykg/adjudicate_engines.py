@@ -44,6 +44,15 @@ class TableEngine:
 
         self.checker = TableChecker(load_table(store))
 
+    def line_path(self, writer: Any, today: date) -> Any:
+        """The line path of policykg.adjudicate_fast (claim fields straight to result text), or None when
+        the table's age bounds cannot be templated."""
+        if not self.checker.templating:
+            return None
+        from .adjudicate_fast import FastLines
+
+        return FastLines(self.checker, writer, today)
+
     def decide(self, requests: list[ServiceRequest], today: date) -> list[Outcome]:
         out: list[Outcome] = []
         answer = self.checker.row

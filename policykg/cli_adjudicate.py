@@ -32,9 +32,11 @@ def register(app: Any) -> None:
                   help="With --engine reasoner: hermit (OWL 2 DL), rl (OWL 2 RL engine), or auto (as `classify`).")
     @click.option("--today", default=None, help="Date YYYY-MM-DD used for lines without a service date "
                                                 "(default: today).")
+    @click.option("--jobs", type=click.IntRange(1, 64), default=None,
+                  help="Processes the table engine may use when writing to a file (default: the CPUs available).")
     @store_option
     def adjudicate(claims: Path, output: Path | None, engine: str, reasoner: str, today: str | None,
-                   store: Path | None) -> None:
+                   jobs: int | None, store: Path | None) -> None:
         """Adjudicate a claim file (CSV or JSON Lines: claim_id, cpt, icd, age, birth_date, service_date,
         setting): claim_id, determination, statement, reason and warnings for every line."""
         from .adjudicate import adjudicate_file, raise_on_rejected
@@ -52,7 +54,7 @@ def register(app: Any) -> None:
 
         with _progress(claims) as progress:
             summary = adjudicate_file(eng, claims, output, today=day, on_rejected=progress.say,
-                                      on_progress=progress.update)
+                                      on_progress=progress.update, jobs=jobs)
         print(summary.line(), file=sys.stderr)
         raise_on_rejected(summary)
 

@@ -61,6 +61,37 @@ class RequestParser:
         norm_setting = self._setting.get(setting) if setting else None
         return ServiceRequest(proc, list(codes), months, norm_setting or None, svc, born, age or None)
 
+    # one field at a time (the fast line path of policykg.adjudicate_fast); each raises as parse() would
+    def procedure(self, raw: str) -> str:
+        return str(self._cpt.get(raw))
+
+    def codes(self, raw: str) -> list[str]:
+        list_error, codes = self._icd.get(raw)
+        if list_error is not None:
+            raise list_error.with_traceback(None)
+        if isinstance(codes, PolicyKGError):
+            raise codes.with_traceback(None)
+        return list(codes)
+
+    def code(self, raw: str) -> str:
+        """One ICD-10-CM code of a list, normalised (not checked against the release)."""
+        return str(self._code.get(raw.strip()))
+
+    def service_date(self, raw: str) -> date:
+        found: date = self._service.get(raw)
+        return found
+
+    def birth_date(self, raw: str) -> date:
+        found: date = self._birth.get(raw)
+        return found
+
+    def age(self, raw: str) -> Decimal:
+        found: Decimal = self._age.get(raw)
+        return found
+
+    def setting(self, raw: str) -> str:
+        return str(self._setting.get(raw))
+
     def _icd_field(self, raw: str) -> tuple[PolicyKGError | None, list[str] | PolicyKGError]:
         """(error about the list itself, checked before the procedure code; codes or the first code's error)."""
         parts = split_codes([raw], ";")

@@ -10,7 +10,9 @@ failed run never leaves a half-written result file.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
 import os
 import tempfile
@@ -51,6 +53,17 @@ class RequestRow:
 
 def read_requests(path: Path) -> Iterator[RequestRow | DataError]:
     """Yield each request row, or a DataError naming the line for a row that cannot be read at all."""
+    with open_request_file(path) as (fh, fmt):
+        if fmt == "csv":
+            yield from _read_csv(fh, Path(path))
+        else:
+            yield from _read_jsonl(fh, Path(path))
+
+
+@contextlib.contextmanager
+def open_request_file(path: Path) -> Iterator[tuple[TextIO, str]]:
+    """(text stream, "csv" or "jsonl"), with one-line errors: no such file (UsageError), cannot be read or
+    not UTF-8 (DataError, also when raised while reading inside the with-block)."""
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"request file {path} does not exist or is not a file")
@@ -61,16 +74,13 @@ def read_requests(path: Path) -> Iterator[RequestRow | DataError]:
         raise DataError(f"cannot read {path}: {exc.strerror}") from None
     with fh:
         try:
-            if fmt == "csv":
-                yield from _read_csv(fh, path)
-            else:
-                yield from _read_jsonl(fh, path)
+            yield fh, fmt
         except UnicodeDecodeError as exc:
             raise DataError(f"{path.name}: not UTF-8 text (byte {exc.start})") from None
 
 
-def _read_csv(fh: TextIO, path: Path) -> Iterator[RequestRow | DataError]:
-    reader = csv.reader(fh)
+def csv_header(reader: Any, path: Path) -> list[str]:
+    """The header row of a request CSV, checked (DataError when it is missing or names unknown columns)."""
     try:
         header = next(reader)
     except StopIteration:
@@ -85,6 +95,21 @@ def _read_csv(fh: TextIO, path: Path) -> Iterator[RequestRow | DataError]:
     unknown = [h for h in header if h not in REQUEST_KEYS]
     if unknown:
         raise DataError(f"{path.name}: unknown column(s) {', '.join(unknown)} (expected {', '.join(REQUEST_KEYS)})")
+    return header
+
+
+def csv_item(header: list[str], row: list[str], line: int) -> RequestRow | DataError | None:
+    """One CSV row as a request row, a DataError naming the line, or None for a blank row (skipped)."""
+    if not row or all(not c.strip() for c in row):
+        return None
+    if len(row) != len(header):
+        return DataError(f"line {line}: {len(row)} fields, the header has {len(header)}")
+    return RequestRow(line, {k: v.strip() for k, v in zip(header, row, strict=True)})
+
+
+def _read_csv(fh: TextIO, path: Path) -> Iterator[RequestRow | DataError]:
+    reader = csv.reader(fh)
+    header = csv_header(reader, path)
     while True:
         try:
             row = next(reader)
@@ -93,46 +118,43 @@ def _read_csv(fh: TextIO, path: Path) -> Iterator[RequestRow | DataError]:
         except csv.Error as exc:
             yield DataError(f"line {reader.line_num}: {exc}")
             continue
-        if not row or all(not c.strip() for c in row):
-            continue
-        if len(row) != len(header):
-            yield DataError(f"line {reader.line_num}: {len(row)} fields, the header has {len(header)}")
-            continue
-        yield RequestRow(reader.line_num, {k: v.strip() for k, v in zip(header, row, strict=True)})
+        item = csv_item(header, row, reader.line_num)
+        if item is not None:
+            yield item
 
 
 def _read_jsonl(fh: TextIO, path: Path) -> Iterator[RequestRow | DataError]:
     for n, line in enumerate(fh, start=1):
-        if not line.strip():
+        item = jsonl_item(line, n)
+        if item is not None:
+            yield item
+
+
+def jsonl_item(line: str, n: int) -> RequestRow | DataError | None:
+    """One JSON Lines line as a request row, a DataError naming the line, or None for a blank line."""
+    if not line.strip():
+        return None
+    if len(line) > MAX_LINE:
+        return DataError(f"line {n}: longer than {MAX_LINE} characters")
+    try:
+        obj = json.loads(line)
+    except ValueError as exc:
+        return DataError(f"line {n}: not JSON ({exc.msg})")
+    if not isinstance(obj, dict):
+        return DataError(f"line {n}: expected a JSON object")
+    unknown = [k for k in obj if k not in REQUEST_KEYS]
+    if unknown:
+        return DataError(f"line {n}: unknown key(s) {', '.join(map(str, unknown))}")
+    values: dict[str, str] = {}
+    for k, v in obj.items():
+        if v is None:
             continue
-        if len(line) > MAX_LINE:
-            yield DataError(f"line {n}: longer than {MAX_LINE} characters")
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError as exc:
-            yield DataError(f"line {n}: not JSON ({exc.msg})")
-            continue
-        if not isinstance(obj, dict):
-            yield DataError(f"line {n}: expected a JSON object")
-            continue
-        unknown = [k for k in obj if k not in REQUEST_KEYS]
-        if unknown:
-            yield DataError(f"line {n}: unknown key(s) {', '.join(map(str, unknown))}")
-            continue
-        values: dict[str, str] = {}
-        for k, v in obj.items():
-            if v is None:
-                continue
-            if isinstance(v, list) and k == "icd":
-                v = ";".join(str(x) for x in v)
-            if isinstance(v, (dict, list, bool)):
-                values = {}
-                yield DataError(f"line {n}: {k} must be a string or number")
-                break
-            values[k] = str(v).strip()
-        else:
-            yield RequestRow(n, values)
+        if isinstance(v, list) and k == "icd":
+            v = ";".join(str(x) for x in v)
+        if isinstance(v, (dict, list, bool)):
+            return DataError(f"line {n}: {k} must be a string or number")
+        values[k] = str(v).strip()
+    return RequestRow(n, values)
 
 
 def to_service_request(row: RequestRow) -> ServiceRequest:
@@ -156,7 +178,8 @@ class ResultWriter:
         self._stdout = stdout
         self._tmp: str | None = None
         self._fh: TextIO | None = None
-        self._csv: Any = None
+        self._buffer = io.StringIO()
+        self._row_writer = csv.writer(self._buffer, lineterminator="\n")
         self.count = 0
 
     def __enter__(self) -> ResultWriter:
@@ -173,20 +196,39 @@ class ResultWriter:
 
             self._fh = self._stdout or sys.stdout
         if self.fmt == "csv":
-            self._csv = csv.writer(self._fh, lineterminator="\n")
-            self._csv.writerow(RESULT_KEYS)
+            self._fh.write(",".join(RESULT_KEYS) + "\n")
         return self
 
-    def write(self, result: dict[str, Any]) -> None:
-        assert self._fh is not None
+    def render(self, result: dict[str, Any]) -> str:
+        """One result as the text of its line (with the line end), exactly as `write` writes it."""
         row = {k: result.get(k, "") for k in RESULT_KEYS}
         if isinstance(row["warnings"], list):
             row["warnings"] = row["warnings"] if self.fmt == "jsonl" else " | ".join(row["warnings"])
         if self.fmt == "csv":
-            self._csv.writerow(["" if row[k] is None else row[k] for k in RESULT_KEYS])
-        else:
-            self._fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self._buffer.seek(0)
+            self._buffer.truncate()
+            self._row_writer.writerow(["" if row[k] is None else row[k] for k in RESULT_KEYS])
+            return self._buffer.getvalue()
+        return json.dumps(row, ensure_ascii=False) + "\n"
+
+    def write(self, result: dict[str, Any]) -> None:
+        assert self._fh is not None
+        self._fh.write(self.render(result))
         self.count += 1
+
+    def write_text(self, text: str, lines: int) -> None:
+        """Write already rendered result lines (`render`'s text, `lines` of them)."""
+        assert self._fh is not None
+        self._fh.write(text)
+        self.count += lines
+
+    def append_file(self, part: Path, lines: int) -> None:
+        """Append a file of already rendered result lines (`lines` of them), written by another process."""
+        from .adjudicate_split import append_file
+
+        assert self._fh is not None
+        append_file(self._fh, part)
+        self.count += lines
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if self.path is None:

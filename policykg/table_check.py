@@ -22,6 +22,7 @@ from .request import ServiceRequest
 
 MAX_TEMPLATES = 50_000  # answers remembered with a placeholder for the age (~1 kB each); emptied when full
 _AGE = "\0age\0"  # the placeholder: NUL cannot occur in the table's texts (checked)
+AGE_MARK = _AGE
 
 
 class TableChecker:
@@ -35,6 +36,7 @@ class TableChecker:
         self._templates: dict[tuple[Any, ...], Any] = {}
         self._events: dict[tuple[Any, ...], Any] = {}
         self._age_texts: dict[Decimal | None, str] = {}
+        self._defaults: dict[tuple[str, str], tuple[Any, ...]] = {}
         bounds = [b for by_policy in table["rules"].values() for rules in by_policy.values() for r in rules
                   for b in (*r["below"], *r["at_least"])]
         # templates need ages compared exactly (decimal bounds) and texts that cannot contain the placeholder
@@ -73,6 +75,42 @@ class TableChecker:
             age_text = self._age_texts[age] = months_text(age)
         return {"determination": template[0], "statement": template[1], "reason": template[2].replace(_AGE, age_text),
                 "warnings": [*warnings, *template[3]]}
+
+    @property
+    def templating(self) -> bool:
+        """Whether answers can be templated on the age (every age bound is an exact decimal)."""
+        return self._templating
+
+    def age_cell(self, months: Decimal) -> int:
+        """Which of the policy's age bounds an age reaches: answers with the same cell differ only in its text."""
+        return bisect_right(self._bounds, months)
+
+    def picked(self, req: ServiceRequest, today: date
+               ) -> tuple[dict[str, Any] | None, dict[str, Any] | None, tuple[str, ...]]:
+        """(the result row when the procedure and date alone decide it, else None; the policy picked; the
+        warnings so far): what row() depends on besides codes, setting and age. The codes and setting of
+        `req` are checked first, as row() checks them."""
+        early, policy, _, warnings = self._prelude(req, today)
+        if early is not None:
+            return _row(early), None, ()
+        return None, policy, tuple(warnings)
+
+    def template(self, req: ServiceRequest, policy: dict[str, Any], warnings: tuple[str, ...]) -> dict[str, Any]:
+        """row() under the policy and warnings `picked` gave, with the age left as the placeholder AGE_MARK
+        wherever its text would be printed: the same for every request with the same procedure, pick, codes,
+        setting and age cell (only when `templating`). The codes and setting must be known ones."""
+        setting_iri = self.table["settings"][req.setting] if req.setting is not None else None
+        determination, statements, reason, code_warnings = self._decide(req, policy, setting_iri, _AGE)
+        return {"determination": determination, "statement": " ".join(statements), "reason": reason,
+                "warnings": [*warnings, *code_warnings]}
+
+    def row_template(self, req: ServiceRequest, today: date) -> dict[str, Any]:
+        """row() with the age left as the placeholder AGE_MARK (picked, then template)."""
+        early, policy, warnings = self.picked(req, today)
+        if early is not None:
+            return early
+        assert policy is not None
+        return self.template(req, policy, warnings)
 
     def check(self, req: ServiceRequest, today: date | None = None) -> dict[str, Any]:
         """determination, statements (IRIs), reason, warnings, policy (IRI): as Checker.check gives them."""
@@ -153,20 +191,38 @@ class TableChecker:
                     via += f" (indication: {'; '.join(dict.fromkeys(a['indications']))})"
                 parts.append(f"meets '{a['label']}'{via}")
             return determination, list(applicable), f"CPT {req.cpt} for {age_text}: " + "; ".join(parts), warnings
-        defaults = t["defaults"].get(req.cpt, {}).get(policy["iri"], [])
-        if not defaults:
-            return "not_addressed", [], f"{policy['id']} lists {req.cpt} but no statement or default rule decides it", \
-                warnings
+        default = self._default(req.cpt, policy)
+        if len(default) == 3:
+            return default[0], [], default[1], warnings
+        determination, statements, suffix, other_suffix = default
         labels = t["statement_labels"]
-        statements = list(dict.fromkeys(d["statement"] for d in defaults))
-        other = sorted({d["all_other_label"] for d in defaults if d["all_other"]})
         why = [f"'{labels.get(stmt)}' does not apply: {'; '.join(sorted(reasons))}"
                for stmt, reasons in failures.items()]
-        reason = " | ".join(why) if why else "no statement of the policy applies"
-        reason += f" -> default rule: {labels.get(statements[0])}"
-        if other and not listed:
-            reason += f" (diagnosis codes: {other[0]})"
-        return defaults[0]["determination"], statements, reason, warnings
+        reason = (" | ".join(why) if why else "no statement of the policy applies") + suffix
+        if other_suffix and not listed:
+            reason += other_suffix
+        return determination, list(statements), reason, warnings
+
+    def _default(self, cpt: str, policy: dict[str, Any]) -> tuple[Any, ...]:
+        """The default rule's part of an answer for a procedure under a policy, worked out once: (determination,
+        statements, reason suffix, suffix when no code is listed), or (determination, reason, None) when
+        there is no default rule."""
+        key = (cpt, policy["iri"])
+        found = self._defaults.get(key)
+        if found is not None:
+            return found
+        t = self.table
+        defaults = t["defaults"].get(cpt, {}).get(policy["iri"], [])
+        if not defaults:
+            found = ("not_addressed", f"{policy['id']} lists {cpt} but no statement or default rule decides it", None)
+        else:
+            labels = t["statement_labels"]
+            statements = tuple(dict.fromkeys(d["statement"] for d in defaults))
+            other = sorted({d["all_other_label"] for d in defaults if d["all_other"]})
+            found = (defaults[0]["determination"], statements, f" -> default rule: {labels.get(statements[0])}",
+                     f" (diagnosis codes: {other[0]})" if other else "")
+        self._defaults[key] = found
+        return found
 
     def _code_events(self, req: ServiceRequest, policy: str, code: str, setting_iri: str | None, age_text: str
                      ) -> tuple[bool, list[tuple[Any, ...]], list[str]]:
