@@ -93,7 +93,9 @@ def adjudicate_file(engine: Engine, source: Path, output: Path | None, *, today:
         line_path = getattr(engine, "line_path", None)
         lines = line_path(writer, day) if line_path is not None and fast else None
         if lines is not None:
-            _run_lines(lines, engine, Path(source), writer, day, summary, chunk, chunk_done, on_rejected,
+            # no collection during the line path: its memos hold no cycles, and the general path it hands
+            # lines to keeps none (errors are kept without their tracebacks)
+            _run_lines(lines, engine, Path(source), writer, day, summary, chunk, _nothing, on_rejected,
                        on_progress, processes() if jobs is None else jobs)
         else:
             _run_chunks(engine, Path(source), writer, day, summary, chunk, memory, chunk_done, on_rejected,
@@ -280,6 +282,10 @@ def _lines_loop(lines: FastLines, engine: Engine, fh: TextIO, fmt: str, header: 
     summary.lines += done
     summary.determinations.update(counts)
     summary.asked += lines.computed
+
+
+def _nothing() -> None:
+    pass
 
 
 class _Part:

@@ -51,7 +51,10 @@ class TableEngine:
             return None
         from .adjudicate_fast import FastLines
 
-        return FastLines(self.checker, writer, today)
+        # kept by the engine: a million remembered parts are freed with it (or not at all: cli.quick_exit),
+        # not in the middle of a timed run
+        self.lines = FastLines(self.checker, writer, today)
+        return self.lines
 
     def decide(self, requests: list[ServiceRequest], today: date) -> list[Outcome]:
         out: list[Outcome] = []

@@ -32,7 +32,9 @@ from .request_cache import RequestParser
 from .requests_io import ResultWriter
 from .table_check import AGE_MARK, TableChecker
 
-MEMORY = 200_000  # entries per memo (~0.3 kB each, rendered answers ~1 kB); a memo is emptied when full
+MEMORY = 50_000  # entries per memo of parts (~0.2 kB each); a memo is emptied when full
+ANSWERS = 30_000  # rendered answers remembered (~1 kB each) for one diagnosis code, and as many for several:
+# kept apart, so that the many combinations of codes seen once do not push out the few single codes seen often
 _SAFE_AGE = re.compile(r"[0-9A-Za-z .+-]+")  # an age text that no CSV or JSON rendering changes or quotes
 _PLAIN_ID = re.compile(r"[0-9A-Za-z_.:/#-]*")  # a claim id written as is in CSV and between quotes in JSON
 _JSON_HEAD = '{"claim_id": '
@@ -67,7 +69,8 @@ class FastLines:
         self._settings: dict[str, str | None] = {"": None}
         self._picks: dict[tuple[str, str], tuple[Any, ...]] = {}
         self._pick_ids: dict[tuple[str, str, tuple[str, ...]], int] = {}
-        self._answers: dict[tuple[Any, ...], tuple[str, tuple[str, ...]]] = {}
+        self._answers: dict[tuple[Any, ...], tuple[str, tuple[str, ...]]] = {}  # one diagnosis code
+        self._combined: dict[tuple[Any, ...], tuple[str, tuple[str, ...]]] = {}  # several
         self.computed = 0  # answers computed (the rest were looked up)
 
     def line(self, cid: str, cpt: str, icd: str, age: str, birth: str, svc: str, setting: str
@@ -105,7 +108,7 @@ class FastLines:
         if early is not None:
             return early[0], head + early[1]
         key = (pick[1], codes, s, a[0])
-        answer = self._answers.get(key)
+        answer = (self._answers if len(codes) == 1 else self._combined).get(key)
         if answer is None:
             answer = self._answer(key, p, codes, s, a, pick)
         parts = answer[1]
@@ -249,11 +252,11 @@ class FastLines:
         row = self.checker.template(ServiceRequest(p, list(codes), a[2], s), pick[2], pick[3])
         answer = (row["determination"], tuple(self._text(row).split(self._mark)))
         self.computed += 1
-        _remember(self._answers, key, answer)
+        _remember(self._answers if len(codes) == 1 else self._combined, key, answer, ANSWERS)
         return answer
 
 
-def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
-    if len(memo) >= MEMORY:
+def _remember(memo: dict[Any, Any], key: Any, value: Any, size: int = MEMORY) -> None:
+    if len(memo) >= size:
         memo.clear()
     memo[key] = value

@@ -56,6 +56,9 @@ def register(app: Any) -> None:
             summary = adjudicate_file(eng, claims, output, today=day, on_rejected=progress.say,
                                       on_progress=progress.update, jobs=jobs)
         print(summary.line(), file=sys.stderr)
+        from .cli import quick_exit
+
+        quick_exit()  # the result file is closed and in place: nothing left to free but memory
         raise_on_rejected(summary)
 
 
