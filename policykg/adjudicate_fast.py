@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -73,46 +74,62 @@ class FastLines:
         self._combined: dict[tuple[Any, ...], tuple[str, tuple[str, ...]]] = {}  # several
         self.computed = 0  # answers computed (the rest were looked up)
 
-    def line(self, cid: str, cpt: str, icd: str, age: str, birth: str, svc: str, setting: str
-             ) -> tuple[str, str] | None:
-        p = self._proc.get(cpt)
-        if p is None and (p := self._procedure(cpt)) is None:
-            return None
-        codes = self._codes.get(icd)
-        if codes is None and (codes := self._icd(icd)) is None:
-            return None
-        s = self._settings.get(setting, "")
-        if s == "" and (s := self._setting(setting)) == "":
-            return None
-        pick = self._picks.get((p, svc))
-        if pick is None and (pick := self._pick(p, svc)) is None:
-            return None
-        if birth:
-            if age or not svc:
+        self.line = self._line_function()
+
+    def _line_function(self) -> Callable[[str, str, str, str, str, str, str], tuple[str, str] | None]:
+        """`line`, as a closure over the memos (cleared in place, never replaced): the hot loop of a run
+        looks them up as local names, not attributes."""
+        proc_get, codes_get, settings_get = self._proc.get, self._codes.get, self._settings.get
+        picks_get, born_get, ages_get = self._picks.get, self._born.get, self._ages.get
+        answers_get, combined_get = self._answers.get, self._combined.get
+        procedure, icd_codes, setting_of, pick_of = self._procedure, self._icd, self._setting, self._pick
+        born_age, age_of, compute = self._born_age, self._age, self._answer
+        plain = _PLAIN_ID.fullmatch
+        csv_out = self.csv
+        dumps = json.dumps
+
+        def line(cid: str, cpt: str, icd: str, age: str, birth: str, svc: str, setting: str
+                 ) -> tuple[str, str] | None:
+            p = proc_get(cpt)
+            if p is None and (p := procedure(cpt)) is None:
                 return None
-            a = self._born.get((birth, svc))
-            if a is None and (a := self._born_age(birth, svc)) is None:
+            codes = codes_get(icd)
+            if codes is None and (codes := icd_codes(icd)) is None:
                 return None
-        else:
-            a = self._ages.get(age)
-            if a is None and (a := self._age(age)) is None:
+            s = settings_get(setting, "")
+            if s == "" and (s := setting_of(setting)) == "":
                 return None
-        head = cid.strip()
-        if not _PLAIN_ID.fullmatch(head):
-            if self.csv:
+            pick = picks_get((p, svc))
+            if pick is None and (pick := pick_of(p, svc)) is None:
                 return None
-            head = _JSON_HEAD + json.dumps(head, ensure_ascii=False)
-        elif not self.csv:
-            head = _JSON_HEAD + '"' + head + '"'
-        early = pick[0]
-        if early is not None:
-            return early[0], head + early[1]
-        key = (pick[1], codes, s, a[0])
-        answer = (self._answers if len(codes) == 1 else self._combined).get(key)
-        if answer is None:
-            answer = self._answer(key, p, codes, s, a, pick)
-        parts = answer[1]
-        return answer[0], head + (parts[0] if len(parts) == 1 else a[1].join(parts))
+            if birth:
+                if age or not svc:
+                    return None
+                a = born_get((birth, svc))
+                if a is None and (a := born_age(birth, svc)) is None:
+                    return None
+            else:
+                a = ages_get(age)
+                if a is None and (a := age_of(age)) is None:
+                    return None
+            head = cid.strip()
+            if not (head.isalnum() or plain(head)):
+                if csv_out:
+                    return None
+                head = _JSON_HEAD + dumps(head, ensure_ascii=False)
+            elif not csv_out:
+                head = _JSON_HEAD + '"' + head + '"'
+            early = pick[0]
+            if early is not None:
+                return early[0], head + early[1]
+            key = (pick[1], codes, s, a[0])
+            answer = answers_get(key) if len(codes) == 1 else combined_get(key)
+            if answer is None:
+                answer = compute(key, p, codes, s, a, pick)
+            parts = answer[1]
+            return answer[0], head + (parts[0] if len(parts) == 1 else a[1].join(parts))
+
+        return line
 
     # misses: compute, remember valid values only -------------------------------------------------------
     def _procedure(self, raw: str) -> str | None:

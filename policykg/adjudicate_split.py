@@ -171,10 +171,11 @@ class Children:
                 fd, name = tempfile.mkstemp(prefix=".policykg-part.", dir=out_dir)
                 os.close(fd)
                 read, write = os.pipe()
+                parent = os.getpid()
                 pid = os.fork()
                 if pid == 0:  # the child: never returns
                     os.close(read)
-                    _child(write, lambda r=r, name=name, i=i: work(r, Path(name), self._publisher(i)))
+                    _child(write, lambda r=r, name=name, i=i: work(r, Path(name), self._publisher(i)), parent)
                 os.close(write)
                 self.kids.append((pid, read, Path(name)))
         except BaseException:
@@ -229,11 +230,12 @@ class Children:
         self.kids = []
 
 
-def _child(write: int, work: Callable[[], dict[str, Any]]) -> None:
+def _child(write: int, work: Callable[[], dict[str, Any]], parent: int) -> None:
     """Run `work` in a forked child, send its report, and leave without running anything of the parent."""
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+        _die_with_parent(parent)
         report: dict[str, Any] = work()
     except errors.PolicyKGError as exc:
         report, code = {"error": type(exc).__name__, "message": str(exc)}, 1
@@ -245,6 +247,17 @@ def _child(write: int, work: Callable[[], dict[str, Any]]) -> None:
             data = data[os.write(write, data):]
     finally:
         os._exit(code)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: have the kernel kill this child if the parent dies (even by SIGKILL), instead of working on."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the call
+        os._exit(1)
 
 
 def _error(report: Any, status: int) -> errors.PolicyKGError:
