@@ -38,6 +38,8 @@ sys.path.insert(0, str(HERE))
 PY = sys.executable
 POLICYKG = [PY, "-m", "policykg.cli"]
 TODAY = "2025-01-15"
+SERVE_CLIENTS = 8
+SERVE_RATE = 320  # requests/s offered by the paced serve run: the target's 300 and a margin
 
 
 @dataclass
@@ -405,25 +407,28 @@ print((time.perf_counter() - t) / {per})
 
     # serve ---------------------------------------------------------------------------------------------
     def serve(self) -> None:
-        row = Row("`policykg serve`: named query p50, 8 concurrent clients on loopback", "ms",
-                  target="p50 ≤ 5 ms; ≥ 300 requests/s",
-                  anchor="the same named query in process (PolicyStore.query, rdflib over Oxigraph)")
+        """Two rows: the target, judged at a paced rate (open loop: 8 clients each sending on a schedule that
+        together offers SERVE_RATE requests/s, latency counted from each request's scheduled time, so a server
+        that falls behind shows it), and the saturated closed loop as a reference for throughput. A closed
+        loop's p50 is clients / throughput (Little's law): it says how fast the server is, not how long a
+        request waits at a given load."""
+        clients, rate = SERVE_CLIENTS, SERVE_RATE
+        path = "/queries/code-info?icd=Q05.4"
         port = _free_port()
         proc = subprocess.Popen([*POLICYKG, "serve", "--port", str(port), "--access-log", os.devnull],
                                 env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             _wait_http(port, "/health", 60)
-            path = "/queries/code-info?icd=Q05.4"
-            _load(port, path, clients=8, total=80)  # warm-up: worker processes open the store
+            _load(port, path, clients=clients, total=80)  # warm-up: worker processes open the store
             total = self.args.serve_requests
-            latencies, seconds = _load(port, path, clients=8, total=total)
+            paced, achieved = _paced(port, path, clients=clients, rate=rate, total=total)
+            closed, seconds = _load(port, path, clients=clients, total=total)
         finally:
             proc.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(10)
             if proc.poll() is None:
                 proc.kill()
-        row.values = [x * 1000 for x in latencies]
         code = """
 import time, statistics
 from policykg.store import PolicyStore
@@ -436,11 +441,23 @@ for _ in range(100):
     ts.append(time.perf_counter() - t)
 print(statistics.median(ts) * 1000)
 """
-        row.anchor_values = [float(self.store_py(code))]
-        rate = total / seconds
-        row.note = f"{rate:,.0f} requests/s over {total:,} requests"
-        row.met = (row.median or 1e9) <= 5 and rate >= 300
+        anchor = float(self.store_py(code))
+        row = Row(f"`policykg serve`: named query p50 at {rate} requests/s offered ({clients} paced keep-alive "
+                  "clients on loopback)", "ms", target="p50 ≤ 5 ms; ≥ 300 requests/s",
+                  anchor="the same named query in process (PolicyStore.query, rdflib over Oxigraph)")
+        row.values = [x * 1000 for x in paced]
+        row.anchor_values = [anchor]
+        row.note = (f"p95 {_percentile(row.values, 95):.2f} ms; achieved {achieved:,.0f} requests/s over "
+                    f"{total:,} requests, latency from each request's scheduled send time")
+        row.met = (row.median or 1e9) <= 5 and achieved >= 300
         self.add(row)
+        ms = [x * 1000 for x in closed]
+        sat = Row(f"`policykg serve`: saturated throughput, {clients} closed-loop clients (reference)", "requests/s",
+                  target="reference: p50 here ≈ clients / throughput", better="higher")
+        sat.values = [total / seconds]
+        sat.note = (f"p50 {statistics.median(ms):.2f} ms, p95 {_percentile(ms, 95):.2f} ms over {total:,} requests, "
+                    "each client sending its next request at once")
+        self.add(sat)
 
     # report --------------------------------------------------------------------------------------------
     def report(self, started: float, loads: tuple[str, str]) -> str:
@@ -510,8 +527,18 @@ NOTES = [
     "- **reasoner**: `adjudicate --engine reasoner` passes each chunk's distinct requests to one call of",
     "  policykg.reasoner.classify.Classifier (one reasoner run over the distinct patterns); the anchor is",
     "  one HermiT run per claim (check_with_reasoner), measured on a few claims and scaled.",
-    "- **serve** (measured for the server's owner): named query p50 and throughput with 8 keep-alive",
-    "  clients on loopback, after a warm-up; the anchor is the same named query in process.",
+    "- **serve**: the target row is an open loop: 8 keep-alive clients on loopback, each sending on its own",
+    "  schedule, together offering 320 requests/s; a latency runs from the request's scheduled time, so a",
+    "  server falling behind shows. The saturated row (each client sends its next request at once) is a",
+    "  reference for throughput only: its p50 is about 8 / throughput (Little's law). The anchor is the same",
+    "  named query in process. Where one request's ~0.8 ms goes (one client, measured): the query in its",
+    "  worker 0.16 ms (pyoxigraph parsing and planning it: 0.07), the socket round trip to the worker process",
+    "  ~0.17 ms (two process wake-ups), the Starlette app ~0.15 ms (lexical guard 0.04, access log 0.01),",
+    "  HTTP and the client ~0.3 ms. The server used to spend ~0.7 ms of CPU per request (h11, and a thread",
+    "  hop per job that kept each worker busy ~1.7 ms per 0.2 ms query); the event loop now writes jobs to",
+    "  the workers' sockets itself, and uvicorn parses HTTP with httptools on uvloop: ~0.3 ms. A cache of",
+    "  rendered answers was tried and not kept: hits took 0.6 ms at 320/s and ~4,300/s saturated, but the",
+    "  uncached path meets the target with a wide margin, and a cache would mostly flatter one repeated request.",
 ]
 
 
@@ -533,11 +560,57 @@ def _wait_http(port: int, path: str, seconds: float) -> None:
     raise RuntimeError(f"the server did not answer {path} within {seconds:.0f} s")
 
 
+def _percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def _paced(port: int, path: str, *, clients: int, rate: float, total: int) -> tuple[list[float], float]:
+    """Open loop: `clients` keep-alive connections, each sending on its own schedule (rate / clients per
+    second, the clients' schedules staggered), `total` requests in all. A latency runs from the request's
+    scheduled time, not from when it was sent: a late response delays the next send, and that wait counts.
+    Returns (latencies, achieved requests/s)."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    per = total // clients
+    interval = clients / rate
+    t0 = time.perf_counter() + 0.2
+    errors: list[str] = []
+
+    def client(k: int) -> None:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        for i in range(per):
+            scheduled = t0 + (i + k / clients) * interval
+            wait = scheduled - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            c.request("GET", path, headers={"Accept": "application/sparql-results+json"})
+            r = c.getresponse()
+            r.read()
+            if r.status != 200:
+                errors.append(f"status {r.status}")
+                return
+            mine.append(time.perf_counter() - scheduled)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    if errors:
+        raise RuntimeError(errors[0])
+    return latencies, len(latencies) / (time.perf_counter() - t0)
+
+
 def _load(port: int, path: str, *, clients: int, total: int) -> tuple[list[float], float]:
     """`total` GET requests from `clients` threads with keep-alive connections: (latencies, wall seconds)."""
     latencies: list[float] = []
     lock = threading.Lock()
     per = total // clients
+    errors: list[str] = []
 
     def client() -> None:
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -548,7 +621,8 @@ def _load(port: int, path: str, *, clients: int, total: int) -> tuple[list[float
             r = c.getresponse()
             r.read()
             if r.status != 200:
-                raise RuntimeError(f"status {r.status}")
+                errors.append(f"status {r.status}")
+                return
             mine.append(time.perf_counter() - t)
         with lock:
             latencies.extend(mine)
@@ -559,6 +633,8 @@ def _load(port: int, path: str, *, clients: int, total: int) -> tuple[list[float
         th.start()
     for th in threads:
         th.join()
+    if errors:
+        raise RuntimeError(errors[0])
     return latencies, time.perf_counter() - t0
 
 

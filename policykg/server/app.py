@@ -184,7 +184,7 @@ def create_app(config: ServerConfig) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         pool = QueryPool(config.db_path, config.workers, config.timeout, config.queue_wait, dict(PREFIXES))
-        pool.start()
+        await pool.start()
         app.state.service = Service(config, pool, graph_sizes(config.db_path))
         try:
             yield

@@ -137,7 +137,7 @@ def test_plan_cuts_on_line_starts_and_numbers_lines(tmp_path: Path) -> None:
     data = path.read_bytes()
     split = adjudicate_split.plan(path, "csv", 4, min_bytes=1)
     assert split is not None and split.header.startswith(b"claim_id,")
-    assert [r.start for r in split.ranges][0] == len(split.header)
+    assert split.ranges[0].start == len(split.header)
     assert split.ranges[-1].end == len(data)
     for a, b in zip(split.ranges, split.ranges[1:], strict=False):
         assert a.end == b.start and data[b.start - 1:b.start] == b"\n"
