@@ -8,6 +8,7 @@ written.
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,9 @@ def register(app: Any) -> None:
         file_format(claims)
         output_format(claims, output)
         eng = make_engine(engine, _open(store), **({"reasoner": reasoner} if engine == "reasoner" else {}))
+        # everything loaded so far (the decision table: ~10^6 containers) lives as long as the process: leave it
+        # out of cyclic garbage collections (measured: the collection after a million-line run took ~0.5 s)
+        gc.freeze()
 
         with _progress(claims) as progress:
             summary = adjudicate_file(eng, claims, output, today=day, on_rejected=progress.say,

@@ -166,8 +166,15 @@ class TableChecker:
         applicable: dict[str, dict[str, Any]] = {}
         failures: dict[str, set[str]] = {}
         listed = False
+        piri = policy["iri"]
+        remembered: Any = None
+        if self._templating and age_text == _AGE:  # the keys of _code_events' memory, the age cell found once
+            age = req.age_months
+            cell = None if age is None else bisect_right(self._bounds, age)
+            remembered, head = self._events.get, (req.cpt, piri)
         for code in req.icd:  # coverage-evaluate, one code after the other, rows in table and statement order
-            code_listed, events, code_warnings = self._code_events(req, policy["iri"], code, setting_iri, age_text)
+            found = remembered((*head, code, req.setting, cell)) if remembered is not None else None
+            code_listed, events, code_warnings = found or self._code_events(req, piri, code, setting_iri, age_text)
             listed = listed or code_listed
             for event in events:
                 if event[0]:
