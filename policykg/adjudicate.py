@@ -65,11 +65,13 @@ class Summary:
     first_rejected: list[str] = field(default_factory=list)
     asked: int = 0
     seconds: float = 0.0
+    processes: int = 1
 
     def line(self) -> str:
         counts = ", ".join(f"{n} {d}" for d, n in sorted(self.determinations.items())) or "no answers"
         rate = f", {self.lines / self.seconds:,.0f} lines/s" if self.seconds > 0 else ""
-        return (f"adjudicated {self.lines} line(s) with the {self.engine} engine in {self.seconds:.2f} s{rate}: "
+        procs = f" in {self.processes} processes" if self.processes > 1 else ""
+        return (f"adjudicated {self.lines} line(s) with the {self.engine} engine{procs} in {self.seconds:.2f} s{rate}: "
                 f"{counts}; {self.asked} distinct request(s) asked; {self.rejected} rejected")
 
 
@@ -154,6 +156,7 @@ def _run_lines(lines: FastLines, engine: Engine, source: Path, writer: ResultWri
             raise DataError(f"{source.name}: not UTF-8 text (byte {exc.start})") from None
         header = csv_header(csv.reader([text]), source)
     first, *rest = split.ranges
+    summary.processes = len(split.ranges)
 
     def work(r: Range, out: Path, publish: Callable[[int], None]) -> dict[str, Any]:
         part = Summary(engine=engine.name)
