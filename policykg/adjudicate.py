@@ -203,13 +203,15 @@ def _lines_loop(lines: FastLines, engine: Engine, fh: TextIO, fmt: str, header: 
                 on_rejected: Callable[[str], None] | None, on_progress: Callable[[int], None] | None) -> None:
     """Answer the lines of `fh` (a CSV header first unless `header` is given; its first line is number
     `first_line`); a line the line path does not take goes the general way, alone, in its place. Results are
-    written every `chunk` lines as one piece of text."""
+    written every `chunk` lines or so, joined into one text."""
     parser = RequestParser()
     answers: dict[tuple[str, ...], Outcome] = {}
     buffer: list[str] = []
     counts: dict[str, int] = {}
     line = lines.line
-    done = 0
+    done = written = 0
+    base = summary.lines
+    pieces = 3 * chunk  # a line is 2 to 4 pieces of text (FastLines.line)
     skip = first_line - 1
 
     def general(item: RequestRow | DataError | None) -> None:
@@ -221,8 +223,10 @@ def _lines_loop(lines: FastLines, engine: Engine, fh: TextIO, fmt: str, header: 
         buffer.extend(texts)
 
     def flush() -> None:
-        nonlocal buffer
-        out.write_text("".join(buffer), len(buffer))
+        nonlocal buffer, written
+        lines_now = done + summary.lines - base
+        out.write_text("".join(buffer), lines_now - written)
+        written = lines_now
         buffer = []
         chunk_done()
         if on_progress is not None:
@@ -243,17 +247,17 @@ def _lines_loop(lines: FastLines, engine: Engine, fh: TextIO, fmt: str, header: 
                             row.append("")
                         got = line(*pick(row))
                         if got is not None:
-                            buffer.append(got[1])
+                            buffer += got[1]
                             det = got[0]
                             counts[det] = counts.get(det, 0) + 1
                             done += 1
-                            if len(buffer) >= chunk:
+                            if len(buffer) >= pieces:
                                 flush()
                             continue
                         if pad:
                             row.pop()
                     general(csv_item(header, row, reader.line_num + skip))
-                    if len(buffer) >= chunk:
+                    if len(buffer) >= pieces:
                         flush()
                 break
             except csv.Error as exc:
@@ -273,13 +277,13 @@ def _lines_loop(lines: FastLines, engine: Engine, fh: TextIO, fmt: str, header: 
                     got = line(get("claim_id", ""), get("cpt", ""), get("icd", ""), get("age", ""),
                                get("birth_date", ""), get("service_date", ""), get("setting", ""))
             if got is not None:
-                buffer.append(got[1])
+                buffer += got[1]
                 det = got[0]
                 counts[det] = counts.get(det, 0) + 1
                 done += 1
             else:
                 general(jsonl_item(text, n))
-            if len(buffer) >= chunk:
+            if len(buffer) >= pieces:
                 flush()
     flush()
     summary.lines += done

@@ -42,8 +42,10 @@ _JSON_HEAD = '{"claim_id": '
 
 
 class FastLines:
-    """line(claim_id, cpt, icd, age, birth_date, service_date, setting) -> (determination, result text) or None.
+    """line(claim_id, cpt, icd, age, birth_date, service_date, setting) -> (determination, pieces) or None.
 
+    The pieces of a result's text are written one after the other (not joined per line: a million ~400-byte
+    strings made and freed cost more than the lookups that produce them).
     Fields are raw (not yet stripped), as read from the file; '' when absent. None means: this line needs
     the general path (a value that is not valid, or text this path does not render).
     """
@@ -76,7 +78,7 @@ class FastLines:
 
         self.line = self._line_function()
 
-    def _line_function(self) -> Callable[[str, str, str, str, str, str, str], tuple[str, str] | None]:
+    def _line_function(self) -> Callable[[str, str, str, str, str, str, str], tuple[str, tuple[str, ...]] | None]:
         """`line`, as a closure over the memos (cleared in place, never replaced): the hot loop of a run
         looks them up as local names, not attributes."""
         proc_get, codes_get, settings_get = self._proc.get, self._codes.get, self._settings.get
@@ -89,7 +91,7 @@ class FastLines:
         dumps = json.dumps
 
         def line(cid: str, cpt: str, icd: str, age: str, birth: str, svc: str, setting: str
-                 ) -> tuple[str, str] | None:
+                 ) -> tuple[str, tuple[str, ...]] | None:
             p = proc_get(cpt)
             if p is None and (p := procedure(cpt)) is None:
                 return None
@@ -121,13 +123,18 @@ class FastLines:
                 head = _JSON_HEAD + '"' + head + '"'
             early = pick[0]
             if early is not None:
-                return early[0], head + early[1]
+                return early[0], (head, early[1])
             key = (pick[1], codes, s, a[0])
             answer = answers_get(key) if len(codes) == 1 else combined_get(key)
             if answer is None:
                 answer = compute(key, p, codes, s, a, pick)
             parts = answer[1]
-            return answer[0], head + (parts[0] if len(parts) == 1 else a[1].join(parts))
+            n = len(parts)
+            if n == 1:
+                return answer[0], (head, parts[0])
+            if n == 2:
+                return answer[0], (head, parts[0], a[1], parts[1])
+            return answer[0], (head, a[1].join(parts))
 
         return line
 
@@ -220,16 +227,18 @@ class FastLines:
 
     def _text(self, row: dict[str, Any]) -> str:
         """A result's text after the claim id: ResultWriter.render's, with CSV's fields quoted here when
-        that is sure to give the same text (no line end in them)."""
-        if not self.csv:
-            return self._render({"claim_id": "", **row})[self._skip:]
+        that is sure to give the same text (text fields without a line end: csv.QUOTE_MINIMAL quotes a field
+        with a comma or a double quote, doubling the quotes)."""
         warnings = row["warnings"]
         fields = (row["determination"], row["statement"], row["reason"],
                   " | ".join(warnings) if isinstance(warnings, list) else warnings)
-        if any(not isinstance(f, str) or "\n" in f or "\r" in f for f in fields):
-            return self._render({"claim_id": "", **row})
-        return "," + ",".join(f'"{f.replace(chr(34), chr(34) * 2)}"' if "," in f or '"' in f else f
-                              for f in fields) + "\n"
+        if not self.csv or not all(type(f) is str for f in fields) or "\n" in "".join(fields) or \
+                "\r" in "".join(fields):
+            return self._render({"claim_id": "", **row})[self._skip:]
+        out = [""]
+        for f in fields:
+            out.append(f'"{f.replace(chr(34), chr(34) * 2)}"' if "," in f or '"' in f else f)
+        return ",".join(out) + "\n"
 
     def _cell(self, months: Decimal) -> tuple[int, str, Decimal] | None:
         """(age cell, age text, age): any age of a cell gets the same answer template."""
@@ -267,7 +276,8 @@ class FastLines:
     def _answer(self, key: tuple[Any, ...], p: str, codes: tuple[str, ...], s: str | None,
                 a: tuple[int, str, Decimal], pick: tuple[Any, ...]) -> tuple[str, tuple[str, ...]]:
         row = self.checker.template(ServiceRequest(p, list(codes), a[2], s), pick[2], pick[3])
-        answer = (row["determination"], tuple(self._text(row).split(self._mark)))
+        text = self._text(row)
+        answer = (row["determination"], tuple(text.split(self._mark)) if self._mark in text else (text,))
         self.computed += 1
         _remember(self._answers if len(codes) == 1 else self._combined, key, answer, ANSWERS)
         return answer

@@ -26,6 +26,7 @@ import os
 import select
 import signal
 import struct
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -54,7 +55,10 @@ class Plan:
 
 
 def processes() -> int:
-    """The processes worth running: the CPUs this process may use."""
+    """The processes worth running: the CPUs this process may use; 1 where fork is missing or not safe with
+    the threads libraries start (Windows, macOS)."""
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return 1
     try:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
