@@ -122,11 +122,14 @@ class TreeRun:
 
 
 def timed_tree(cmd: list[str], env: dict[str, str], *, check_rc: tuple[int, ...] = (0,),
-               every: float = 0.05) -> TreeRun:
-    """Run `cmd`, sampling the memory of it and all its descendants every `every` s (Linux /proc).
+               every: float | None = None) -> TreeRun:
+    """Run `cmd`; with `every`, sample the memory of it and all its descendants every `every` s (Linux /proc).
 
     RSS counts a page shared by two processes (copy-on-write after fork) in each: an upper bound. PSS
-    (proportional set size) shares such pages out: the memory the processes take together.
+    (proportional set size) shares such pages out: the memory the processes take together. Sampling is
+    not free: reading smaps_rollup walks the page tables under the process's memory lock (measured: every
+    50 ms slowed a 4.5 s run by ~0.5 s), so timed runs do not sample, and memory is measured in a run of
+    its own.
     """
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -143,11 +146,13 @@ def timed_tree(cmd: list[str], env: dict[str, str], *, check_rc: tuple[int, ...]
             stop.wait(every)
 
     sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    if every is not None:
+        sampler.start()
     _, err = proc.communicate()
     wall = time.perf_counter() - t0
     stop.set()
-    sampler.join()
+    if every is not None:
+        sampler.join()
     if proc.returncode not in check_rc:
         raise RuntimeError(f"{' '.join(cmd[:4])}... exited {proc.returncode}: {err.strip().splitlines()[-1:]}")
     return TreeRun(wall, peaks[0] or None, peaks[1] or None, err)
@@ -361,7 +366,12 @@ print(json.dumps({{"repeat": repeat, "first": first, "varied": varied, "one_quer
                                  check_rc=(0, 3))
                 row.values.append(n / run.wall)
                 runs.append(run)
-            inner = [float(m.group(1).replace(",", "")) for r in runs
+            if big:
+                out.unlink(missing_ok=True)
+                memory = timed_tree([*POLICYKG, "adjudicate", str(path), "-o", str(out), "--today", TODAY], self.env,
+                                    check_rc=(0, 3), every=0.1)
+                runs = [memory, *runs]  # its memory; the timed runs' wall times are row.values
+            inner = [float(m.group(1).replace(",", "")) for r in runs[-len(row.values):]
                      if (m := re.search(r"([\d,]+) lines/s", r.stderr))]
             row.note = (f"{_processes(runs[-1].stderr)}; as the run itself reports it (from reading the file to "
                         f"the result in place, without start-up): {fmt(inner, 'lines/s')}")
@@ -601,7 +611,8 @@ NOTES = [
     "  parts, appended in order by the kernel (copy_file_range). The output file of the previous repeat is",
     "  deleted before each timed run: replacing a 400 MB file costs ~0.3 s of its own. Memory is bounded",
     "  (memos emptied when full, chunks of 10k lines); with two processes it is given as PSS, which shares",
-    "  out the pages both hold after the fork, and as the summed RSS, which counts them twice.",
+    "  out the pages both hold after the fork, and as the summed RSS, which counts them twice. It is sampled",
+    "  from /proc every 0.1 s in a run of its own: sampling slows the process it reads (~0.5 s at 50 ms).",
     "- **anchor for adjudicate**: one coverage-evaluate query per line, the query the SPARQL engine asks",
     "  per code (~2.7 ms each on the on-disk store); `--engine sparql` (the full Checker) is about as fast",
     "  here because its memory of answers makes up for its ~5 queries per new code.",
