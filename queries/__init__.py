@@ -160,6 +160,17 @@ def registry(group: str = "") -> dict[str, NamedQuery]:
     return out
 
 
+def source_text(name: str, group: str = "") -> str:
+    """A named query's file as written (header included), without parsing the library: for hashing."""
+    root = resources.files("policykg.queries")
+    if group:
+        root = root.joinpath(group)
+    entry = root.joinpath(f"{name}.rq")
+    if not entry.is_file():
+        get(name, group)  # the usual error, with suggestions
+    return entry.read_text(encoding="utf-8")
+
+
 def get(name: str, group: str = "") -> NamedQuery:
     queries = registry(group)
     if name not in queries:
