@@ -28,7 +28,7 @@ from typing import Any
 
 from .check import _months_text as months_text
 from .errors import PolicyKGError
-from .request import ServiceRequest, age_in_months
+from .request import ServiceRequest, months_and_days, months_value
 from .request_cache import RequestParser
 from .requests_io import ResultWriter
 from .table_check import AGE_MARK, TableChecker
@@ -69,6 +69,7 @@ class FastLines:
         self._dates: dict[str, date] = {}
         self._ages: dict[str, tuple[int, str, Decimal]] = {}
         self._born: dict[tuple[str, str], tuple[int, str, Decimal]] = {}
+        self._by_parts: dict[tuple[int, int], tuple[int, str, Decimal]] = {}
         self._settings: dict[str, str | None] = {"": None}
         self._picks: dict[tuple[str, str], tuple[Any, ...]] = {}
         self._pick_ids: dict[tuple[str, str, tuple[str, ...]], int] = {}
@@ -189,7 +190,8 @@ class FastLines:
         return s
 
     def _date(self, raw: str, birth: bool = False) -> date | None:
-        found = self._dates.get(raw) if not birth else None
+        """A valid date, remembered (one memo for both roles: only the wording of an error differs)."""
+        found = self._dates.get(raw)
         if found is not None:
             return found
         value = raw.strip()
@@ -199,8 +201,7 @@ class FastLines:
             day = self.parser.birth_date(value) if birth else self.parser.service_date(value)
         except PolicyKGError:
             return None
-        if not birth:
-            _remember(self._dates, raw, day)
+        _remember(self._dates, raw, day)
         return day
 
     def _pick(self, p: str, svc: str) -> tuple[Any, ...] | None:
@@ -261,16 +262,22 @@ class FastLines:
         return cell
 
     def _born_age(self, birth: str, svc: str) -> tuple[int, str, Decimal] | None:
+        """The age cell from a birth date and a service date: nearly every pair is new, but their
+        (months, days) parts repeat, so the Decimal age and its text are made once per parts."""
         born, day = self._date(birth, birth=True), self._date(svc)
         if born is None or day is None:
             return None
         try:
-            months = age_in_months(born, day)
+            parts = months_and_days(born, day)
         except PolicyKGError:
             return None
-        cell = self._cell(months)
-        if cell is not None:
-            _remember(self._born, (birth, svc), cell)
+        cell = self._by_parts.get(parts)
+        if cell is None:
+            cell = self._cell(months_value(*parts))
+            if cell is None:
+                return None
+            _remember(self._by_parts, parts, cell)
+        _remember(self._born, (birth, svc), cell)
         return cell
 
     def _answer(self, key: tuple[Any, ...], p: str, codes: tuple[str, ...], s: str | None,

@@ -66,6 +66,11 @@ def parse_date(text: str, what: str) -> date:
 
 def age_in_months(birth: date, service: date) -> Decimal:
     """Exact calendar age: complete months, plus the fraction of the month since the last monthly birthday."""
+    return months_value(*months_and_days(birth, service))
+
+
+def months_and_days(birth: date, service: date) -> tuple[int, int]:
+    """(complete months, days since the last monthly anniversary): the integer parts of age_in_months."""
     if service < birth:
         raise UsageError(f"service date {service} is before birth date {birth}")
     months = (service.year - birth.year) * 12 + (service.month - birth.month)
@@ -79,7 +84,11 @@ def age_in_months(birth: date, service: date) -> Decimal:
     import calendar
 
     day = min(birth.day, calendar.monthrange(y, mth)[1])
-    days = (service - date(y, mth, day)).days
+    return months, (service - date(y, mth, day)).days
+
+
+def months_value(months: int, days: int) -> Decimal:
+    """age_in_months from its integer parts."""
     return (Decimal(months) + Decimal(days) / Decimal(31)).quantize(Decimal("0.0001"))
 
 

@@ -166,14 +166,14 @@ class TableChecker:
         applicable: dict[str, dict[str, Any]] = {}
         failures: dict[str, set[str]] = {}
         listed = False
-        piri = policy["iri"]
+        piri, cpt, setting = policy["iri"], req.cpt, req.setting
         remembered: Any = None
         if self._templating and age_text == _AGE:  # the keys of _code_events' memory, the age cell found once
             age = req.age_months
             cell = None if age is None else bisect_right(self._bounds, age)
-            remembered, head = self._events.get, (req.cpt, piri)
+            remembered = self._events.get
         for code in req.icd:  # coverage-evaluate, one code after the other, rows in table and statement order
-            found = remembered((*head, code, req.setting, cell)) if remembered is not None else None
+            found = remembered((cpt, piri, code, setting, cell)) if remembered is not None else None
             code_listed, events, code_warnings = found or self._code_events(req, piri, code, setting_iri, age_text)
             listed = listed or code_listed
             for event in events:
@@ -183,9 +183,12 @@ class TableChecker:
                                                          "codes": [], "indications": []})
                     entry["codes"].append(via)
                     entry["indications"].extend(indications)
+                elif (known := failures.get(event[1])) is not None:
+                    known.update(event[2])
                 else:
-                    failures.setdefault(event[1], set()).update(event[2])
-            warnings.extend(code_warnings)
+                    failures[event[1]] = set(event[2])
+            if code_warnings:
+                warnings.extend(code_warnings)
         if applicable:
             determinations = {a["determination"] for a in applicable.values()}
             determination = ("medically_necessary" if "medically_necessary" in determinations
