@@ -181,6 +181,15 @@ def _proc_kb(path: str, key: str) -> float:
     return 0.0
 
 
+def _speed_probe() -> str:
+    """Seconds a fixed pure-Python loop takes in a fresh process (best of 3): how fast the CPU is right now."""
+    code = "import time\nt = time.perf_counter()\nx = 0\nfor i in range(10_000_000):\n    x += i\n" \
+           "print(time.perf_counter() - t)"
+    best = min(float(subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True).stdout)
+               for _ in range(3))
+    return f"{best:.2f} s"
+
+
 def _processes(stderr: str) -> str:
     m = re.search(r"in (\d+) processes", stderr)
     return f"{m.group(1)} processes" if m else "1 process"
@@ -360,7 +369,7 @@ print(json.dumps({{"repeat": repeat, "first": first, "varied": varied, "one_quer
             row = Row(f"`adjudicate` table engine, {n:,} lines (whole process, lines/s)", "lines/s",
                       better="higher", target="≥ 200,000 lines/s" if big else "")
             runs = []
-            for _ in range(self.args.repeat if not (big and self.args.smoke) else 1):
+            for _ in range(1 if self.args.smoke else max(self.args.repeat, 5) if big else self.args.repeat):
                 out.unlink(missing_ok=True)  # replacing a 400 MB result file costs ~0.3 s of its own
                 run = timed_tree([*POLICYKG, "adjudicate", str(path), "-o", str(out), "--today", TODAY], self.env,
                                  check_rc=(0, 3))
@@ -545,7 +554,7 @@ print(statistics.median(ts) * 1000)
         self.add(sat)
 
     # report --------------------------------------------------------------------------------------------
-    def report(self, started: float, loads: tuple[str, str]) -> str:
+    def report(self, started: float, loads: tuple[str, str, str, str]) -> str:
         import pyoxigraph
         import rdflib
 
@@ -565,6 +574,9 @@ print(statistics.median(ts) * 1000)
             f"{' (smoke mode: tiny inputs, one repeat)' if self.args.smoke else ''}",
             f"- CPU: {_cpu()}, {os.cpu_count()} cores; memory {_mem()}; {platform.system()} {platform.release()}",
             f"- load average (1, 5, 15 min): before {loads[0]}; after {loads[1]}",
+            f"- machine speed probe (a fixed pure-Python loop, whole process; lower is faster): before {loads[2]}, "
+            f"after {loads[3]} — this virtual machine's CPU varies with its neighbours by ±20 %, and every "
+            "row with it",
             f"- Python {platform.python_version()}, pyoxigraph {pyoxigraph.__version__}, rdflib {rdflib.__version__}, "
             f"policykg {rev.stdout.strip() or '?'}{' + local changes' if dirty.stdout.strip() else ''}",
             f"- claim files: {', '.join(f'{n:,}' for n in self.args.sizes)} lines (bench/claims.py, fixed seed); "
@@ -782,7 +794,7 @@ def main(argv: list[str] | None = None) -> int:
         args.repeat, args.sizes, args.anchor_lines = 1, [300], 50
         args.reasoner_lines, args.hermit_claims, args.serve_requests = 40, 1, 80
     started = time.perf_counter()
-    before = _load_avg()
+    before, speed = _load_avg(), _speed_probe()
     with _workdir(args.work) as work:
         b = Bench(args, work)
         print(f"policykg bench in {work} (load {before})", flush=True)
@@ -799,7 +811,7 @@ def main(argv: list[str] | None = None) -> int:
             b.guarded("adjudicate", lambda: b.adjudicate(files))
             b.guarded("reasoner", lambda: b.reasoner(files))
         b.guarded("serve", b.serve)
-        text = b.report(started, (before, _load_avg()))
+        text = b.report(started, (before, _load_avg(), speed, _speed_probe()))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out}")
