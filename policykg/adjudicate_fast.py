@@ -232,12 +232,11 @@ class FastLines:
         with a comma or a double quote, doubling the quotes)."""
         warnings = row["warnings"]
         fields = (row["determination"], row["statement"], row["reason"],
-                  " | ".join(warnings) if isinstance(warnings, list) else warnings)
-        if not self.csv or not all(type(f) is str for f in fields) or "\n" in "".join(fields) or \
-                "\r" in "".join(fields):
-            return self._render({"claim_id": "", **row})[self._skip:]
+                  " | ".join(warnings) if type(warnings) is list else warnings)
         out = [""]
         for f in fields:
+            if not self.csv or type(f) is not str or "\n" in f or "\r" in f:
+                return self._render({"claim_id": "", **row})[self._skip:]
             out.append(f'"{f.replace(chr(34), chr(34) * 2)}"' if "," in f or '"' in f else f)
         return ",".join(out) + "\n"
 
