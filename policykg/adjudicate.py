@@ -270,7 +270,7 @@ def _lines_loop(lines: FastLines, engine: Engine, fh: TextIO, fmt: str, header: 
             if len(text) <= MAX_LINE:
                 try:
                     obj = loads(text)
-                except ValueError:
+                except (ValueError, RecursionError):  # the general path reports it
                     obj = None
                 if type(obj) is dict and obj.keys() <= keys and all(type(v) is str for v in obj.values()):
                     get = obj.get

@@ -109,7 +109,7 @@ def _parse_results(endpoint: str, body: bytes) -> Any:
                 doc.get("results", {}).get("bindings"), list)):
             raise ValueError("not a SPARQL JSON result")
         return Result.parse(io.BytesIO(body), format="json")
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:  # deep nesting: RecursionError
         raise RemoteError(f"{endpoint}: unparseable SPARQL JSON result ({str(exc)[:120]})") from None
 
 

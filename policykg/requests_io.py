@@ -138,8 +138,10 @@ def jsonl_item(line: str, n: int) -> RequestRow | DataError | None:
         return DataError(f"line {n}: longer than {MAX_LINE} characters")
     try:
         obj = json.loads(line)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         return DataError(f"line {n}: not JSON ({exc.msg})")
+    except (ValueError, RecursionError):
+        return DataError(f"line {n}: not JSON (nested too deeply or not decodable)")
     if not isinstance(obj, dict):
         return DataError(f"line {n}: expected a JSON object")
     unknown = [k for k in obj if k not in REQUEST_KEYS]

@@ -79,6 +79,7 @@ def _write_jsonl(path: Path, rows: list[list[str]]) -> Path:
                 obj["icd"] = obj.get("icd", "").split(";")  # a list, as the format allows
             fh.write(json.dumps(obj, ensure_ascii=i % 3 == 0) + "\n")
         fh.write("\n{not json\n[1, 2]\n" + json.dumps({"cpt": "76800", "icd": "Q05.4", "age": 3}) + "\n")
+        fh.write("[" * 5000 + "\n")  # deeper than json's recursion limit: a rejected line, not a traceback
         fh.write(json.dumps({"cpt": "76800", "icd": "Q05.4", "age": "3m", "colour": "blue"}) + "\n")
     return path
 

@@ -32,6 +32,7 @@ ROUTES: dict[str, tuple[int, dict[str, str], bytes]] = {
     "/cut-json": (200, {"Content-Type": JSON_TYPE}, OK[: len(OK) // 2]),
     "/html": (200, {"Content-Type": "text/html"}, b"<html>Virtuoso error page</html>"),
     "/not-results": (200, {"Content-Type": JSON_TYPE}, b'{"head": {}}'),
+    "/deep-json": (200, {"Content-Type": JSON_TYPE}, b"[" * 5000),  # deeper than json's recursion limit
     "/bad-turtle": (200, {"Content-Type": "text/turtle"}, b"<http://a> <http://b> "),
     "/server-error": (500, {"Content-Type": "text/plain"}, b"Virtuoso 42000 Error SR...\n"),
 }
@@ -83,6 +84,7 @@ def test_a_whole_answer_is_data(fake: str) -> None:
     ("/partial-content", "HTTP 206"),
     ("/cut-json", "unparseable SPARQL JSON"),
     ("/not-results", "unparseable SPARQL JSON"),
+    ("/deep-json", "unparseable SPARQL JSON"),
     ("/short-body", "incomplete answer"),
     ("/html", "expected application/sparql-results+json, got text/html"),
     ("/server-error", "500"),
