@@ -112,7 +112,7 @@ class ReasonerEngine:
         return out
 
 
-ENGINES = {"table": TableEngine, "sparql": SparqlEngine, "reasoner": ReasonerEngine}
+ENGINES: dict[str, Any] = {"table": TableEngine, "sparql": SparqlEngine, "reasoner": ReasonerEngine}
 
 
 def make_engine(name: str, store: Any, **options: Any) -> Engine:

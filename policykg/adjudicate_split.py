@@ -19,6 +19,7 @@ the parent runs twice. The parent kills and reaps the children if it fails or is
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import mmap
@@ -179,7 +180,7 @@ class Children:
                 pid = os.fork()
                 if pid == 0:  # the child: never returns
                     os.close(read)
-                    _child(write, lambda r=r, name=name, i=i: work(r, Path(name), self._publisher(i)), parent)
+                    _child(write, functools.partial(work, r, Path(name), self._publisher(i)), parent)
                 os.close(write)
                 self.kids.append((pid, read, Path(name)))
         except BaseException:
