@@ -190,11 +190,11 @@ class Checker:
             determination = _v(defaults[0], "determination")
             statements = [self.statement(s) for s in dict.fromkeys(_v(r, "statement") for r in defaults)]
             other = sorted({_v(r, "allOtherCodesLabel") for r in defaults if "allOtherCodes" in r})
-            why = []
+            not_applying: list[str] = []
             for stmt, reasons in failures.items():
                 label = self.statement(stmt)["label"]
-                why.append(f"'{label}' does not apply: {'; '.join(sorted(reasons))}")
-            reason = " | ".join(why) if why else "no statement of the policy applies"
+                not_applying.append(f"'{label}' does not apply: {'; '.join(sorted(reasons))}")
+            reason = " | ".join(not_applying) if not_applying else "no statement of the policy applies"
             reason += f" -> default rule: {statements[0]['label']}"
             if other and not any(c["listed"] for c in codes):
                 reason += f" (diagnosis codes: {other[0]})"
