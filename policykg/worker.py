@@ -36,6 +36,11 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MEMORY_MB = 2048
 DEFAULT_MAX_ROWS = 100_000
 _RUST_OOM = b"memory allocation of"
+# What a worker prints when it runs out of its address-space limit, by who noticed first: Rust's allocator,
+# Python, C++ new (RocksDB), or a thread that could not get the address space for its stack (pthread_create
+# fails with EAGAIN under RLIMIT_AS; seen in CI as std::system_error "Resource temporarily unavailable").
+_OUT_OF_MEMORY = (_RUST_OOM, b"MemoryError", b"std::bad_alloc",
+                  b"std::system_error'\n  what():  Resource temporarily unavailable")
 
 
 class QueryLimitExceeded(QueryTimeout):
@@ -102,7 +107,7 @@ def _outcome(code: int, out: bytes, err: bytes, limits: Limits) -> str:
     memory = (f"query stopped: it hit the memory limit ({limits.memory_mb} MiB) and the worker was discarded")
     if code < 0:
         sig = -code
-        if _RUST_OOM in err or b"MemoryError" in err:
+        if any(sign in err for sign in _OUT_OF_MEMORY):
             raise QueryLimitExceeded(memory)
         if sig == getattr(signal, "SIGXCPU", -1):
             raise QueryTimeout("query stopped: the worker used up its CPU time limit")

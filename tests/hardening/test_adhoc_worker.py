@@ -96,6 +96,22 @@ def test_the_memory_limit_stops_a_query(store_dir: Path) -> None:
     assert time.perf_counter() - t0 < 30
 
 
+@pytest.mark.parametrize("err", [
+    b"memory allocation of 8388608 bytes failed\n",
+    b"terminate called after throwing an instance of 'std::bad_alloc'\n  what():  std::bad_alloc\n",
+    # RocksDB starting a thread whose stack no longer fits under the limit (seen in CI)
+    b"terminate called after throwing an instance of 'std::system_error'\n"
+    b"  what():  Resource temporarily unavailable\n",
+])
+def test_every_way_of_running_out_of_memory_is_the_memory_limit(err: bytes) -> None:
+    from policykg.worker import _outcome
+
+    with pytest.raises(QueryLimitExceeded, match=r"memory limit \(700 MiB\)"):
+        _outcome(-6, b"", err, Limits(timeout=60, memory_mb=700, max_rows=10))
+    with pytest.raises(WorkerCrashed):  # an abort for another reason stays a crash
+        _outcome(-6, b"", b"thread 'main' panicked at 'index out of bounds'\n", Limits(60, 700, 10))
+
+
 def test_the_row_limit_is_an_error_not_a_truncated_answer(store_dir: Path) -> None:
     from policykg.adhoc import run_adhoc
 

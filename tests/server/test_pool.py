@@ -6,6 +6,7 @@ Run on both event loops the server may get (uvicorn picks uvloop when it is inst
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import pickle
 import shutil
@@ -57,8 +58,14 @@ def with_pool(loop: str, db: Path, fn: Callable[[QueryPool], Coroutine[Any, Any,
         finally:
             pool.close()
 
-    with asyncio.Runner(loop_factory=LOOPS[loop]) as runner:
-        runner.run(main())
+    def in_thread() -> None:
+        with asyncio.Runner(loop_factory=LOOPS[loop]) as runner:
+            runner.run(main())
+
+    # a thread of its own: an event loop left running in the main thread by an earlier test (Playwright's sync
+    # API keeps one) would refuse to nest
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(in_thread).result()
 
 
 def gone(pid: int) -> bool:
