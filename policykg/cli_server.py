@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
+import socket
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -57,6 +58,23 @@ def register(app: click.Group) -> None:
     """Add `serve` and `push` to the policykg command group."""
     from .cli import store_option
 
+    @contextlib.contextmanager
+    def _listening(host: str, port: int) -> Iterator[socket.socket]:
+        """A socket listening on (host, port), or a UsageError saying why not."""
+        try:
+            family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+            sock = socket.socket(family, socket.SOCK_STREAM)
+        except OSError as exc:
+            raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        with sock:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind((host, port))
+                sock.listen(2048)
+            except OSError as exc:
+                raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+            yield sock
+
     @app.command()
     @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
     @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
@@ -88,10 +106,14 @@ def register(app: click.Group) -> None:
                 db = ensure_store(store).build / "oxigraph"
             config = ServerConfig(db_path=db, timeout=timeout, max_rows=max_rows, queue_wait=timeout,
                                   **({"workers": workers} if workers else {}))
+            # bound here, before saying "serving": an address in use is one line and exit 2, not uvicorn's log
+            sock = stack.enter_context(_listening(host, port))
+            port = sock.getsockname()[1]
             click.echo(f"policykg: serving {data or db} at http://{host}:{port}/ "
                        f"({config.workers} workers, {timeout:g} s, {max_rows} rows)", err=True)
-            uvicorn.run(create_app(config), host=host, port=port, access_log=False, log_level="warning",
-                        limit_concurrency=200, timeout_graceful_shutdown=5)
+            server = uvicorn.Server(uvicorn.Config(create_app(config), access_log=False, log_level="warning",
+                                                   limit_concurrency=200, timeout_graceful_shutdown=5))
+            server.run(sockets=[sock])
 
     @app.command()
     @click.option("--endpoint", default=None, help="Graph Store Protocol URL (e.g. http://host:7878/store).")

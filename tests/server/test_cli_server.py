@@ -44,3 +44,15 @@ def test_serve_bad_data_file(tmp_path: Path) -> None:
     bad.write_text("<http://example.org/s> <http://example.org/p> .\n", encoding="utf-8")
     r = cli("serve", "--data", str(bad), "--port", str(free_port()))
     assert r.returncode == 3 and "bad.nq" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_serve_on_a_port_in_use_is_one_line(store_dir: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        r = cli("serve", "--store", str(store_dir), "--port", str(port))
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert r.stderr.strip() == f"policykg: error: cannot listen on 127.0.0.1:{port}: Address already in use"
