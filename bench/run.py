@@ -536,7 +536,8 @@ print((time.perf_counter() - t) / {per})
             _wait_http(port, "/health", 60)
             _load(port, path, clients=clients, total=80)  # warm-up: worker processes open the store
             total = self.args.serve_requests
-            paced, achieved = _paced(port, path, clients=clients, rate=rate, total=total)
+            paced, paced_seconds = _load(port, path, clients=clients, rate=rate, total=total)
+            achieved = len(paced) / paced_seconds
             closed, seconds = _load(port, path, clients=clients, total=total)
         finally:
             proc.terminate()
@@ -690,70 +691,43 @@ def _percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
-def _paced(port: int, path: str, *, clients: int, rate: float, total: int) -> tuple[list[float], float]:
-    """Open loop: `clients` keep-alive connections, each sending on its own schedule (rate / clients per
-    second, the clients' schedules staggered), `total` requests in all. A latency runs from the request's
-    scheduled time, not from when it was sent: a late response delays the next send, and that wait counts.
-    Returns (latencies, achieved requests/s)."""
+def _load(port: int, path: str, *, clients: int, total: int, rate: float | None = None
+          ) -> tuple[list[float], float]:
+    """`total` GET requests from `clients` threads with keep-alive connections: (latencies, wall seconds).
+
+    Closed loop without `rate`: each client sends its next request at once, a latency runs from the send.
+    Open loop with `rate`: each client sends on its own schedule (rate / clients per second, the clients'
+    schedules staggered), and a latency runs from the request's scheduled time, not from when it was sent:
+    a late response delays the next send, and that wait counts.
+    """
     latencies: list[float] = []
     lock = threading.Lock()
     per = total // clients
-    interval = clients / rate
-    t0 = time.perf_counter() + 0.2
+    interval = clients / rate if rate else 0.0
+    t0 = time.perf_counter() + (0.2 if rate else 0.0)
     errors: list[str] = []
 
     def client(k: int) -> None:
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine = []
         for i in range(per):
-            scheduled = t0 + (i + k / clients) * interval
-            wait = scheduled - time.perf_counter()
-            if wait > 0:
-                time.sleep(wait)
+            if rate:
+                start = t0 + (i + k / clients) * interval
+                if (wait := start - time.perf_counter()) > 0:
+                    time.sleep(wait)
+            else:
+                start = time.perf_counter()
             c.request("GET", path, headers={"Accept": "application/sparql-results+json"})
             r = c.getresponse()
             r.read()
             if r.status != 200:
                 errors.append(f"status {r.status}")
                 return
-            mine.append(time.perf_counter() - scheduled)
+            mine.append(time.perf_counter() - start)
         with lock:
             latencies.extend(mine)
 
     threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    if errors:
-        raise RuntimeError(errors[0])
-    return latencies, len(latencies) / (time.perf_counter() - t0)
-
-
-def _load(port: int, path: str, *, clients: int, total: int) -> tuple[list[float], float]:
-    """`total` GET requests from `clients` threads with keep-alive connections: (latencies, wall seconds)."""
-    latencies: list[float] = []
-    lock = threading.Lock()
-    per = total // clients
-    errors: list[str] = []
-
-    def client() -> None:
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine = []
-        for _ in range(per):
-            t = time.perf_counter()
-            c.request("GET", path, headers={"Accept": "application/sparql-results+json"})
-            r = c.getresponse()
-            r.read()
-            if r.status != 200:
-                errors.append(f"status {r.status}")
-                return
-            mine.append(time.perf_counter() - t)
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    t0 = time.perf_counter()
     for th in threads:
         th.start()
     for th in threads:
