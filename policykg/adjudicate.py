@@ -97,8 +97,8 @@ def adjudicate_file(engine: Engine, source: Path, output: Path | None, *, today:
         if lines is not None:
             # no collection during the line path: its memos hold no cycles, and the general path it hands
             # lines to keeps none (errors are kept without their tracebacks)
-            _run_lines(lines, engine, Path(source), writer, day, summary, chunk, _nothing, on_rejected,
-                       on_progress, processes() if jobs is None else jobs)
+            _run_lines(lines, engine, Path(source), writer, day, summary, chunk, on_rejected, on_progress,
+                       processes() if jobs is None else jobs)
         else:
             _run_chunks(engine, Path(source), writer, day, summary, chunk, memory, chunk_done, on_rejected,
                         on_progress)
@@ -135,8 +135,8 @@ def _pending(item: RequestRow | DataError) -> tuple[str, int | None, tuple[str, 
 
 
 def _run_lines(lines: FastLines, engine: Engine, source: Path, writer: ResultWriter, day: date, summary: Summary,
-               chunk: int, chunk_done: Callable[[], None], on_rejected: Callable[[str], None] | None,
-               on_progress: Callable[[int], None] | None, jobs: int) -> None:
+               chunk: int, on_rejected: Callable[[str], None] | None, on_progress: Callable[[int], None] | None,
+               jobs: int) -> None:
     """The table engine's line path (policykg.adjudicate_fast), in one process or split between several
     (policykg.adjudicate_split) when the results go to a file."""
     fmt = file_format(source)
@@ -145,8 +145,7 @@ def _run_lines(lines: FastLines, engine: Engine, source: Path, writer: ResultWri
     split = plan(source, fmt, jobs) if jobs > 1 and writer.path is not None else None
     if split is None:
         with open_request_file(source) as (fh, _):
-            _lines_loop(lines, engine, fh, fmt, None, 1, writer, day, summary, chunk, chunk_done, on_rejected,
-                        on_progress)
+            _lines_loop(lines, engine, fh, fmt, None, 1, writer, day, summary, chunk, on_rejected, on_progress)
         return
     header = None
     if fmt == "csv":
@@ -163,20 +162,20 @@ def _run_lines(lines: FastLines, engine: Engine, source: Path, writer: ResultWri
         with open(out, "w", encoding="utf-8", newline="") as fh_out, open_range(source, r) as fh_in:
             try:
                 _lines_loop(lines, engine, fh_in, fmt, header, r.first_line, _Part(fh_out, writer.render), day, part,
-                            chunk, lambda: None, None, publish)
+                            chunk, None, publish)
             except UnicodeDecodeError as exc:
                 raise DataError(f"{source.name}: not UTF-8 text (byte {r.start + exc.start} or after)") from None
         return {"lines": part.lines, "determinations": dict(part.determinations), "rejected": part.rejected,
                 "first_rejected": part.first_rejected, "asked": part.asked}
 
     assert writer.path is not None
-    children = Children(source, rest, writer.path.parent if str(writer.path.parent) else Path("."), work)
+    children = Children(rest, writer.path.parent if str(writer.path.parent) else Path("."), work)
     try:
         progress = (lambda n: on_progress(n + children.done())) if on_progress is not None else None
         with open_range(source, first) as fh_in:
             try:
                 _lines_loop(lines, engine, fh_in, fmt, header, first.first_line, writer, day, summary, chunk,
-                            chunk_done, on_rejected, progress)
+                            on_rejected, progress)
             except UnicodeDecodeError as exc:
                 raise DataError(f"{source.name}: not UTF-8 text (byte {first.start + exc.start} or after)") from None
         wait = (lambda: on_progress(summary.lines + children.done())) if on_progress is not None else None
@@ -199,7 +198,7 @@ def _run_lines(lines: FastLines, engine: Engine, source: Path, writer: ResultWri
 
 
 def _lines_loop(lines: FastLines, engine: Engine, fh: TextIO, fmt: str, header: list[str] | None, first_line: int,
-                out: ResultWriter | _Part, day: date, summary: Summary, chunk: int, chunk_done: Callable[[], None],
+                out: ResultWriter | _Part, day: date, summary: Summary, chunk: int,
                 on_rejected: Callable[[str], None] | None, on_progress: Callable[[int], None] | None) -> None:
     """Answer the lines of `fh` (a CSV header first unless `header` is given; its first line is number
     `first_line`); a line the line path does not take goes the general way, alone, in its place. Results are
@@ -228,7 +227,6 @@ def _lines_loop(lines: FastLines, engine: Engine, fh: TextIO, fmt: str, header: 
         out.write_text("".join(buffer), lines_now - written)
         written = lines_now
         buffer = []
-        chunk_done()
         if on_progress is not None:
             on_progress(done + summary.lines)
 
@@ -289,10 +287,6 @@ def _lines_loop(lines: FastLines, engine: Engine, fh: TextIO, fmt: str, header: 
     summary.lines += done
     summary.determinations.update(counts)
     summary.asked += lines.computed
-
-
-def _nothing() -> None:
-    pass
 
 
 class _Part:

@@ -5,14 +5,15 @@ a line, against ~0.5 µs to read it. Here each part of a line is looked up in a 
 answer is looked up as text ready to write:
 
 - procedure, diagnosis list, service date, age (or birth date with service date), setting: raw field ->
-  normalised value, by RequestParser's functions. A value that is not valid is not remembered: its line
-  takes the general path (policykg.adjudicate), which reports it exactly as before;
+  normalised value, by the functions RequestParser and make_request call (policykg.codes, policykg.request).
+  A value that is not valid is not remembered: its line takes the general path (policykg.adjudicate),
+  which reports it exactly as before;
 - (procedure, service date) -> the policy picked and its warnings, or the whole answer when those decide it
   (TableChecker.picked);
 - (that pick, codes, setting, age cell) -> the answer rendered by ResultWriter.render with the age left as a
   placeholder and split on it: a line's text is its claim id, then `age_text.join(parts)`.
 
-Every answer text comes from TableChecker.row_template and ResultWriter.render, so a line's text is the one
+Every answer text comes from TableChecker.picked/template and ResultWriter.render, so a line's text is the one
 the general path writes; tests/adjudicate/test_fast_lines.py compares both paths byte for byte on generated
 files with every kind of error. Nothing here knows a code, age bound or setting of any policy.
 """
@@ -27,9 +28,9 @@ from decimal import Decimal
 from typing import Any
 
 from .check import _months_text as months_text
+from .codes import normalize_icd, normalize_procedure
 from .errors import PolicyKGError
-from .request import ServiceRequest, months_and_days, months_value
-from .request_cache import RequestParser
+from .request import ServiceRequest, months_and_days, months_value, normalize_setting, parse_age, parse_date
 from .requests_io import ResultWriter
 from .table_check import AGE_MARK, TableChecker
 
@@ -54,7 +55,6 @@ class FastLines:
         if not checker.templating:
             raise ValueError("the decision table's age bounds are not all decimals: no templates")
         self.checker = checker
-        self.parser = RequestParser()
         self.today = today
         self.csv = writer.fmt == "csv"
         self._render = writer.render
@@ -143,7 +143,7 @@ class FastLines:
     def _procedure(self, raw: str) -> str | None:
         value = raw.strip()
         try:
-            p = self.parser.procedure(value) if value else None
+            p = normalize_procedure(value) if value else None
         except PolicyKGError:
             return None
         if p is not None:
@@ -164,7 +164,7 @@ class FastLines:
                 if not part.strip():
                     return None
                 try:
-                    code = self.parser.code(part)
+                    code = normalize_icd(part)
                 except PolicyKGError:
                     return None
                 if code not in self.checker.billable:
@@ -181,7 +181,7 @@ class FastLines:
         if not value:
             return ""  # blank, not absent: the general path decides
         try:
-            s = self.parser.setting(value)
+            s = normalize_setting(value)
         except PolicyKGError:
             return ""
         if s not in self.checker.table["settings"]:
@@ -198,7 +198,7 @@ class FastLines:
         if not value:
             return None
         try:
-            day = self.parser.birth_date(value) if birth else self.parser.service_date(value)
+            day = parse_date(value, "birth date" if birth else "service date")
         except PolicyKGError:
             return None
         _remember(self._dates, raw, day)
@@ -252,7 +252,7 @@ class FastLines:
         if not value:
             return None
         try:
-            months = self.parser.age(value)
+            months = parse_age(value)
         except PolicyKGError:
             return None
         cell = self._cell(months)

@@ -167,7 +167,7 @@ class Children:
     publishes the child's count of lines done, read by the parent through `done()`.
     """
 
-    def __init__(self, path: Path, ranges: list[Range], out_dir: Path,
+    def __init__(self, ranges: list[Range], out_dir: Path,
                  work: Callable[[Range, Path, Callable[[int], None]], dict[str, Any]]) -> None:
         self.counts = mmap.mmap(-1, 8 * max(len(ranges), 1))
         self.kids: list[tuple[int, int, Path]] = []  # pid, read end of the pipe, part file

@@ -141,7 +141,16 @@ def make_request(cpt: str, icd: list[str], *, age: str | None = None, birth_date
     else:
         raise UsageError("the patient's age is needed: --age (e.g. 3m) or --birth-date with --service-date")
     if setting is not None:
-        setting = setting.strip().lower()
-        if not re.fullmatch(r"[a-z][a-z_-]{0,40}", setting):
-            raise UsageError(f"malformed setting {setting[:40]!r}")
+        setting = normalize_setting(setting)
     return ServiceRequest(proc, codes, months, setting or None, svc, born, age)
+
+
+_SETTING = re.compile(r"[a-z][a-z_-]{0,40}")
+
+
+def normalize_setting(raw: str) -> str:
+    """' Intraoperative ' -> 'intraoperative'; a UsageError for anything not shaped like a setting name."""
+    setting = raw.strip().lower()
+    if not _SETTING.fullmatch(setting):
+        raise UsageError(f"malformed setting {setting[:40]!r}")
+    return setting

@@ -9,17 +9,15 @@ first problem first. tests/adjudicate/test_request_cache.py checks that on gener
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from .codes import normalize_icd, normalize_procedure, split_codes
 from .errors import PolicyKGError, UsageError
-from .request import ServiceRequest, age_in_months, parse_age, parse_date
+from .request import ServiceRequest, age_in_months, normalize_setting, parse_age, parse_date
 
 MAX_MEMORY = 20_000  # field values remembered per field; emptied when full
-_SETTING = re.compile(r"[a-z][a-z_-]{0,40}")
 
 
 class RequestParser:
@@ -32,7 +30,7 @@ class RequestParser:
         self._service = _Field(parse_date, "service date")
         self._birth = _Field(parse_date, "birth date")
         self._age = _Field(parse_age)
-        self._setting = _Field(_setting_field)
+        self._setting = _Field(normalize_setting)
 
     def parse(self, cpt: str, icd: str, age: str, birth_date: str, service_date: str, setting: str) -> ServiceRequest:
         """Fields as read from a claim line ('' when absent)."""
@@ -60,37 +58,6 @@ class RequestParser:
             raise UsageError("the patient's age is needed: --age (e.g. 3m) or --birth-date with --service-date")
         norm_setting = self._setting.get(setting) if setting else None
         return ServiceRequest(proc, list(codes), months, norm_setting or None, svc, born, age or None)
-
-    # one field at a time (the fast line path of policykg.adjudicate_fast); each raises as parse() would
-    def procedure(self, raw: str) -> str:
-        return str(self._cpt.get(raw))
-
-    def codes(self, raw: str) -> list[str]:
-        list_error, codes = self._icd.get(raw)
-        if list_error is not None:
-            raise list_error.with_traceback(None)
-        if isinstance(codes, PolicyKGError):
-            raise codes.with_traceback(None)
-        return list(codes)
-
-    def code(self, raw: str) -> str:
-        """One ICD-10-CM code of a list, normalised (not checked against the release)."""
-        return str(self._code.get(raw.strip()))
-
-    def service_date(self, raw: str) -> date:
-        found: date = self._service.get(raw)
-        return found
-
-    def birth_date(self, raw: str) -> date:
-        found: date = self._birth.get(raw)
-        return found
-
-    def age(self, raw: str) -> Decimal:
-        found: Decimal = self._age.get(raw)
-        return found
-
-    def setting(self, raw: str) -> str:
-        return str(self._setting.get(raw))
 
     def _icd_field(self, raw: str) -> tuple[PolicyKGError | None, list[str] | PolicyKGError]:
         """(error about the list itself, checked before the procedure code; codes or the first code's error)."""
@@ -132,10 +99,3 @@ class _Field:
         if isinstance(found, PolicyKGError):
             raise found.with_traceback(None)
         return found
-
-
-def _setting_field(raw: str) -> str:
-    setting = raw.strip().lower()
-    if not _SETTING.fullmatch(setting):
-        raise UsageError(f"malformed setting {setting[:40]!r}")
-    return setting

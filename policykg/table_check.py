@@ -104,14 +104,6 @@ class TableChecker:
         return {"determination": determination, "statement": " ".join(statements), "reason": reason,
                 "warnings": [*warnings, *code_warnings]}
 
-    def row_template(self, req: ServiceRequest, today: date) -> dict[str, Any]:
-        """row() with the age left as the placeholder AGE_MARK (picked, then template)."""
-        early, policy, warnings = self.picked(req, today)
-        if early is not None:
-            return early
-        assert policy is not None
-        return self.template(req, policy, warnings)
-
     def check(self, req: ServiceRequest, today: date | None = None) -> dict[str, Any]:
         """determination, statements (IRIs), reason, warnings, policy (IRI): as Checker.check gives them."""
         early, policy, setting_iri, warnings = self._prelude(req, today)
